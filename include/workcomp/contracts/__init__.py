@@ -1,0 +1,88 @@
+"""Feed contracts: what each agency dataset looks like, read from the YAML files here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).resolve().parent
+COLUMN_TYPES = {"text", "integer", "date", "uscc", "region_code", "code"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    headers: tuple[str, ...] = ()
+    label: str = ""
+    type: str = "text"
+    required: bool = False
+    pii: bool = False
+    min: int | None = None
+    max: int | None = None
+    code_list: dict | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    source: str
+    dataset: str
+    title: str
+    format: str
+    columns: tuple[Column, ...]
+    form_fields: tuple[Column, ...] = ()
+    primary_key: tuple[str, ...] = ()
+    description: str = ""
+    cadence: str = ""
+    path: Path = field(default=Path(), compare=False)
+
+    @property
+    def table(self) -> str:
+        """Name of the raw table, ``raw.<source>__<dataset>``."""
+        return f"{self.source}__{self.dataset}"
+
+    @property
+    def all_fields(self) -> tuple[Column, ...]:
+        return self.columns + self.form_fields
+
+
+def _column(spec: dict) -> Column:
+    spec = dict(spec)
+    spec["headers"] = tuple(spec.get("headers", ()))
+    column = Column(**spec)
+    if column.type not in COLUMN_TYPES:
+        raise ValueError(f"column {column.name}: unknown type {column.type!r}")
+    return column
+
+
+def _load(path: Path) -> Contract:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Contract(
+        source=spec["source"],
+        dataset=spec["dataset"],
+        title=spec["title"],
+        format=spec["format"],
+        description=spec.get("description", "").strip(),
+        cadence=spec.get("cadence", ""),
+        primary_key=tuple(spec.get("primary_key", ())),
+        columns=tuple(_column(c) for c in spec["columns"]),
+        form_fields=tuple(_column(c) for c in spec.get("form_fields", ())),
+        path=path,
+    )
+
+
+@cache
+def all_contracts() -> dict[str, Contract]:
+    """Every contract, keyed by ``<source>__<dataset>``."""
+    contracts = (_load(p) for p in sorted(CONTRACTS_DIR.glob("*/*.yml")))
+    return {c.table: c for c in contracts}
+
+
+def get_contract(source: str, dataset: str) -> Contract:
+    try:
+        return all_contracts()[f"{source}__{dataset}"]
+    except KeyError:
+        raise KeyError(f"no contract for {source}/{dataset}") from None

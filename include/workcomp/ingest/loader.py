@@ -1,0 +1,243 @@
+"""Load one delivered batch into ``raw`` with COPY, quarantining rows that break the contract.
+
+Rules, per batch (``landing/<source>/<dataset>/<batch>/``):
+
+* rows read = rows loaded + rows quarantined, checked against the database after the load;
+* a batch already loaded with the same content (sha256 of its files) is skipped;
+* a batch delivered again with different content replaces the earlier load as a whole;
+* a file that cannot be read fails the batch: its transaction rolls back, so earlier data stays
+  exactly as it was, and the failure is recorded in ``raw.batches`` with the file and problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from workcomp.contracts import Contract
+from workcomp.ingest.readers import FileUnreadable, open_delivered
+from workcomp.ingest.values import CellError, canonical, to_text
+
+LINEAGE_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
+MANIFEST = "manifest.json"
+
+
+class BatchFailed(Exception):
+    """The batch could not be loaded; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: str
+    status: str  # loaded | skipped | failed
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+
+
+def bootstrap(conn: psycopg.Connection) -> None:
+    """Create schemas, the batch log, quarantine and SQL helpers (idempotent)."""
+    ddl = resources.files("workcomp.warehouse").joinpath("sql/bootstrap.sql").read_text("utf-8")
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('workcomp.bootstrap'))")
+        conn.execute(ddl)
+
+
+def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
+    table = sql.Identifier("raw", contract.table)
+    conn.execute(
+        sql.SQL(
+            "create table if not exists {} (_batch_id text not null, _source_file text not null,"
+            " _row_number integer not null, _loaded_at timestamptz not null)"
+        ).format(table)
+    )
+    for column in contract.all_fields:  # new contract columns arrive as nullable text
+        conn.execute(
+            sql.SQL("alter table {} add column if not exists {} text").format(
+                table, sql.Identifier(column.name)
+            )
+        )
+    conn.execute(
+        sql.SQL("create index if not exists {} on {} (_batch_id)").format(
+            sql.Identifier(f"{contract.table}__batch_idx"), table
+        )
+    )
+
+
+def batch_files(batch_dir: Path) -> list[Path]:
+    return sorted(
+        p for p in batch_dir.iterdir() if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
+    )
+
+
+def _sha256(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _check_manifest(batch_dir: Path, files: list[Path]) -> dict[str, int]:
+    """Verify a sender's manifest when there is one; returns the promised row counts."""
+    path = batch_dir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        entries = {e["file"]: e for e in manifest["files"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BatchFailed(f"{path.name}: not a valid manifest ({exc})") from exc
+    names = {p.name for p in files}
+    for name in entries.keys() - names:
+        raise BatchFailed(f"{name}: listed in {MANIFEST} but not delivered")
+    for file in files:
+        entry = entries.get(file.name)
+        if entry is None:
+            raise BatchFailed(f"{file.name}: delivered but not listed in {MANIFEST}")
+        actual = hashlib.sha256(file.read_bytes()).hexdigest()
+        if "sha256" in entry and entry["sha256"].lower() != actual:
+            raise BatchFailed(f"{file.name}: sha256 {actual} differs from the manifest")
+    return {name: int(e["rows"]) for name, e in entries.items() if "rows" in e}
+
+
+def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt.datetime):
+    """COPY the valid rows of one file; returns (read, loaded, quarantine rows)."""
+    delivered = open_delivered(path, contract)
+    form: dict[str, str | None] = {}
+    for form_field in contract.form_fields:
+        try:
+            form[form_field.name] = canonical(delivered.form_values.get(form_field.name), form_field)
+        except CellError as exc:
+            raise FileUnreadable(path, f"form field {form_field.label}: {exc}") from exc
+
+    names = [c.name for c in contract.all_fields]
+    copy_sql = sql.SQL("copy {} ({}) from stdin").format(
+        sql.Identifier("raw", contract.table),
+        sql.SQL(", ").join(map(sql.Identifier, [*LINEAGE_COLUMNS, *names])),
+    )
+    read = loaded = 0
+    rejected: list[tuple] = []
+    with cur.copy(copy_sql) as copy:
+        for row_number, cells in delivered.rows:
+            read += 1
+            values, reasons = [], []
+            for column in contract.columns:
+                try:
+                    values.append(canonical(cells.get(column.name), column))
+                except CellError as exc:
+                    reasons.append(f"{column.name}:{exc.code}: {exc}")
+                    values.append(None)
+            if reasons:
+                original = {k: to_text(v) for k, v in cells.items()}
+                rejected.append((row_number, json.dumps(original, ensure_ascii=False), reasons))
+                continue
+            copy.write_row((batch_id, path.name, row_number, loaded_at, *values, *form.values()))
+            loaded += 1
+    return read, loaded, rejected
+
+
+def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path) -> BatchResult:
+    """Load ``batch_dir`` for ``contract``; see the module docstring for the rules."""
+    batch_id = f"{contract.source}/{contract.dataset}/{batch_dir.name}"
+    started = dt.datetime.now(dt.UTC)
+    files = batch_files(batch_dir)
+    try:
+        if not files:
+            raise BatchFailed(f"{batch_dir}: the batch folder holds no data file")
+        checksum = _sha256(files)
+        previous = conn.execute(
+            "select sha256 from raw.batches where batch_id = %s and status = 'loaded'", (batch_id,)
+        ).fetchone()
+        if previous and previous[0] == checksum:
+            return BatchResult(batch_id, "skipped", message="already loaded with the same content")
+        promised = _check_manifest(batch_dir, files)
+        with conn.transaction():
+            ensure_raw_table(conn, contract)
+            result = _replace_batch(conn, contract, batch_id, files, promised, checksum, started)
+        return result
+    except (BatchFailed, FileUnreadable) as exc:
+        _record_failure(conn, contract, batch_id, batch_dir, files, started, str(exc))
+        raise BatchFailed(f"batch {batch_id} failed: {exc}") from exc
+
+
+def _replace_batch(conn, contract, batch_id, files, promised, checksum, started) -> BatchResult:
+    raw_table = sql.Identifier("raw", contract.table)
+    conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(raw_table), (batch_id,))
+    conn.execute("delete from raw.quarantine where batch_id = %s", (batch_id,))
+    read = loaded = 0
+    with conn.cursor() as cur:
+        for path in files:
+            f_read, f_loaded, rejected = _load_file(cur, contract, batch_id, path, started)
+            if path.name in promised and promised[path.name] != f_read:
+                raise BatchFailed(
+                    f"{path.name}: {f_read} data rows read, the manifest promises "
+                    f"{promised[path.name]}"
+                )
+            cur.executemany(
+                "insert into raw.quarantine (batch_id, source, dataset, source_file, row_number,"
+                " original, reasons) values (%s, %s, %s, %s, %s, %s, %s)",
+                [(batch_id, contract.source, contract.dataset, path.name, *r) for r in rejected],
+            )
+            read += f_read
+            loaded += f_loaded
+    in_raw = conn.execute(
+        sql.SQL("select count(*) from {} where _batch_id = %s").format(raw_table), (batch_id,)
+    ).fetchone()[0]
+    in_quarantine = conn.execute(
+        "select count(*) from raw.quarantine where batch_id = %s", (batch_id,)
+    ).fetchone()[0]
+    if in_raw != loaded or read != in_raw + in_quarantine:
+        raise BatchFailed(
+            f"rows do not reconcile: read {read}, in raw {in_raw}, quarantined {in_quarantine}"
+        )
+    _upsert_batch(conn, batch_id, contract, files, checksum, started,
+                  "loaded", read, in_raw, in_quarantine, None)  # fmt: skip
+    return BatchResult(batch_id, "loaded", read, in_raw, in_quarantine)
+
+
+def _upsert_batch(conn, batch_id, contract, files, checksum, started, status,
+                  read, loaded, quarantined, message) -> None:  # fmt: skip
+    conn.execute(
+        """
+        insert into raw.batches (batch_id, source, dataset, batch_name, files, sha256, rows_read,
+            rows_loaded, rows_quarantined, status, message, started_at, finished_at)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())
+        on conflict (batch_id) do update set
+            files = excluded.files, sha256 = excluded.sha256, rows_read = excluded.rows_read,
+            rows_loaded = excluded.rows_loaded, rows_quarantined = excluded.rows_quarantined,
+            status = excluded.status, message = excluded.message,
+            started_at = excluded.started_at, finished_at = excluded.finished_at
+        """,
+        (batch_id, contract.source, contract.dataset, batch_id.rsplit("/", 1)[1],
+         [p.name for p in files], checksum, read, loaded, quarantined, status, message, started),
+    )  # fmt: skip
+
+
+def _record_failure(conn, contract, batch_id, batch_dir, files, started, message) -> None:
+    """Log a failed delivery without touching a batch that loaded earlier."""
+    with conn.transaction():
+        loaded_before = conn.execute(
+            "select 1 from raw.batches where batch_id = %s and status = 'loaded'", (batch_id,)
+        ).fetchone()
+        if loaded_before:
+            # Keep the earlier good load and its record; note the failed re-delivery beside it.
+            batch_id = f"{batch_id}#failed@{started:%Y%m%dT%H%M%S}"
+        checksum = _sha256(files) if files else ""
+        _upsert_batch(conn, batch_id, contract, files, checksum, started,
+                      "failed", None, None, None, message)  # fmt: skip
+
+
+def pending_batches(landing: Path, contract: Contract) -> list[Path]:
+    root = landing / contract.source / contract.dataset
+    if not root.exists():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -1,0 +1,201 @@
+"""Read delivered files row by row, mapped to a contract's canonical column names.
+
+Readers stream: a CSV is decoded line by line and an xlsx is opened read-only, so a large
+file never sits in memory whole. Each yields ``(row_number, {column: cell})`` where the row
+number is the one a person sees in Excel or a text editor.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workcomp.contracts import Contract
+
+HEADER_SCAN_ROWS = 30
+# Signature row below the form's table: 部门负责人：… 填表人：… 联系电话：…
+_SIGNATURE = re.compile(r"^(部门负责人|填表人|审核人|负责人)[:：]")
+
+
+class FileUnreadable(Exception):
+    """The whole file cannot be read; the batch fails and nothing of it is loaded."""
+
+    def __init__(self, path: Path, problem: str):
+        super().__init__(f"{path.name}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def header_key(text: object) -> str:
+    """Header cells compared without spaces, line breaks or full-width forms."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+
+
+@dataclass
+class DeliveredFile:
+    path: Path
+    contract: Contract
+    form_values: dict[str, str] = field(default_factory=dict)
+    rows: Iterator[tuple[int, dict[str, object]]] = iter(())
+
+
+def _header_index(contract: Contract, header_cells: list[object]) -> dict[str, int] | None:
+    """Column name -> position, if this row looks like the contract's header."""
+    keys = [header_key(c) for c in header_cells]
+    found: dict[str, int] = {}
+    for column in contract.columns:
+        for alias in column.headers:
+            if header_key(alias) in keys:
+                found[column.name] = keys.index(header_key(alias))
+                break
+    required = [c.name for c in contract.columns if c.required]
+    if required and all(name in found for name in required):
+        return found
+    return None
+
+
+def _missing_required(contract: Contract, header_cells: list[object]) -> list[str]:
+    keys = {header_key(c) for c in header_cells}
+    return [
+        f"{c.headers[0]} ({c.name})"
+        for c in contract.columns
+        if c.required and not any(header_key(h) in keys for h in c.headers)
+    ]
+
+
+# --- xlsx forms ---------------------------------------------------------------------------
+
+
+def _form_values(contract: Contract, rows_above: list[list[object]]) -> dict[str, str]:
+    """Values of 填报单位：X  填报时间：Y style labels in the rows above the header."""
+    text = " ".join(str(c) for row in rows_above for c in row if c not in (None, ""))
+    text = unicodedata.normalize("NFKC", text)
+    labels = [f.label for f in contract.form_fields]
+    values: dict[str, str] = {}
+    for form_field in contract.form_fields:
+        others = "|".join(re.escape(label) for label in labels if label != form_field.label)
+        stop = rf"(?=\s+(?:{others})\s*:|$)" if others else "$"
+        m = re.search(rf"{re.escape(form_field.label)}\s*:\s*(.*?)\s*{stop}", text)
+        if m:
+            values[form_field.name] = m.group(1).strip()
+    return values
+
+
+def read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileUnreadable(path, f"not a readable xlsx workbook ({exc})") from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    above: list[list[object]] = []
+    index = None
+    header_row = 0
+    for header_row, cells in enumerate(rows, start=1):
+        cells = list(cells)
+        index = _header_index(contract, cells)
+        if index is not None:
+            break
+        above.append(cells)
+        if header_row >= HEADER_SCAN_ROWS:
+            break
+    if index is None:
+        workbook.close()
+        best = min((_missing_required(contract, r) for r in above), key=len, default=[])
+        raise FileUnreadable(
+            path,
+            f"no header row with the required columns in the first {HEADER_SCAN_ROWS} rows "
+            f"of sheet {sheet.title!r}; missing: {', '.join(best)}",
+        )
+
+    def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
+        try:
+            for row_number, cells in enumerate(rows, start=header_row + 1):
+                cells = list(cells)
+                filled = [c for c in cells if c not in (None, "") and str(c).strip()]
+                if not filled:
+                    continue
+                if _SIGNATURE.match(header_key(filled[0])):
+                    break  # the signature row ends the table
+                yield row_number, {
+                    name: cells[pos] if pos < len(cells) else None for name, pos in index.items()
+                }
+        finally:
+            workbook.close()
+
+    return DeliveredFile(path, contract, _form_values(contract, above), data_rows())
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+_SNIFF_BYTES = 1 << 20
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the first MiB decodes as UTF-8, else GB18030."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < _SNIFF_BYTES)
+        return "gb18030"  # a superset of GBK and GB2312
+    except UnicodeDecodeError:
+        raise FileUnreadable(path, "text is neither UTF-8 nor GBK/GB18030") from None
+
+
+def read_csv(path: Path, contract: Contract) -> DeliveredFile:
+    encoding = detect_encoding(path)
+    fh = open(path, encoding=encoding, newline="")
+    reader = csv.reader(fh)
+    try:
+        header = next(reader)
+    except StopIteration:
+        fh.close()
+        raise FileUnreadable(path, "the file is empty") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        fh.close()
+        raise FileUnreadable(path, f"cannot read the header line ({exc})") from exc
+    index = _header_index(contract, header)
+    if index is None:
+        fh.close()
+        missing = ", ".join(_missing_required(contract, header))
+        raise FileUnreadable(path, f"missing required columns: {missing}")
+
+    def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
+        try:
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue
+                yield reader.line_num, {
+                    name: cells[pos] if pos < len(cells) else None for name, pos in index.items()
+                }
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise FileUnreadable(path, f"line {reader.line_num}: {exc}") from exc
+        finally:
+            fh.close()
+
+    return DeliveredFile(path, contract, {}, data_rows())
+
+
+READERS = {".xlsx": read_xlsx, ".csv": read_csv}
+
+
+def open_delivered(path: Path, contract: Contract) -> DeliveredFile:
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise FileUnreadable(path, f"unsupported file type {path.suffix!r}")
+    return reader(path, contract)
