@@ -1,0 +1,27 @@
+{#- Final select shared by the coverage marts: rate, target, gap in people, on-track flag.
+    The gap is the number of people still to insure to reach the target: ceil(target × required)
+    − insured, never below zero. Rates and gaps are null when the year has no registry snapshot. -#}
+{% macro coverage_columns(relation, extra_keys) %}
+select
+    {{ relation }}.roster_year::integer as coverage_year,
+    {{ relation }}.region_code::text as region_code,
+    regions.region_name::text as region_name,
+    {% for key in extra_keys %}{{ relation }}.{{ key }}::text as {{ key }},
+    {% endfor -%}
+    {{ relation }}.snapshot_date::date as snapshot_date,
+    {{ relation }}.enterprise_count::integer as enterprise_count,
+    {{ relation }}.uninsured_enterprise_count::integer as uninsured_enterprise_count,
+    {{ relation }}.workers_required::integer as workers_required,
+    {{ relation }}.workers_insured::integer as workers_insured,
+    round({{ relation }}.workers_insured::numeric / nullif({{ relation }}.workers_required, 0), 4)::numeric(7, 4)
+        as coverage_rate,
+    targets.target_rate::numeric(5, 4) as target_rate,
+    greatest(
+        ceil(targets.target_rate * {{ relation }}.workers_required) - {{ relation }}.workers_insured, 0
+    )::integer as gap_workers,
+    ({{ relation }}.workers_insured >= ceil(targets.target_rate * {{ relation }}.workers_required))::boolean
+        as is_on_track
+from {{ relation }}
+left join regions on regions.region_code = {{ relation }}.region_code
+left join targets on targets.target_year = {{ relation }}.roster_year
+{% endmacro %}
