@@ -1,0 +1,28 @@
+"""
+### warehouse_build — dbt seeds, staging, intermediate and marts (数据仓库构建)
+
+Airflow DAG rendered by Cosmos from the dbt manifest built ahead of time
+(`workcomp dbt-manifest`, run by the setup), so parsing this file does not run dbt. Each dbt
+model is a task followed by its tests: a failed test stops what depends on it.
+
+Scheduled on the raw Assets of the ingest DAGs: it runs when any feed has new data.
+"""
+
+import datetime as dt
+
+from airflow.sdk import DAG
+
+from workcomp.orchestration.dbt_group import dbt_build_group
+from workcomp.orchestration.ingest_dag import OWNER, raw_asset
+
+with DAG(
+    dag_id="warehouse_build",
+    schedule=raw_asset("health", "dust_enterprises") | raw_asset("social_insurance", "employers"),
+    start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["dbt", "build"],
+    default_args={"owner": OWNER, "retries": 0},
+) as dag:
+    dbt_build_group()

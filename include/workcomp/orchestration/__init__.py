@@ -1,0 +1,1 @@
+"""Airflow glue: the environment the DAGs run in, and the work their tasks do."""

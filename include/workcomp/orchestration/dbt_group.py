@@ -1,0 +1,57 @@
+"""The dbt project as an Airflow task group (Cosmos), rendered from a prebuilt manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workcomp import settings
+from workcomp.warehouse.connection import AIRFLOW_CONN_ID
+
+
+class ManifestMissing(RuntimeError):
+    pass
+
+
+def manifest_path() -> Path:
+    return settings.DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def dbt_build_group(group_id: str = "dbt"):
+    from cosmos import (
+        DbtTaskGroup,
+        ExecutionConfig,
+        ProfileConfig,
+        ProjectConfig,
+        RenderConfig,
+    )
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    manifest = manifest_path()
+    if not manifest.exists():
+        raise ManifestMissing(
+            f"{manifest} is missing: run `workcomp dbt-manifest` (the setup does) so the DAG "
+            "can be rendered without running dbt at parse time"
+        )
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=settings.DBT_PROJECT_DIR,
+            manifest_path=manifest,
+            install_dbt_deps=False,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="workcomp",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=AIRFLOW_CONN_ID, profile_args={"schema": "public"}
+            ),
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+        operator_args={"install_deps": False},
+    )

@@ -1,0 +1,41 @@
+"""One ingest DAG per source agency: for each dataset, load waiting batches, then validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import DAG, Asset, task
+
+from workcomp.orchestration import tasks
+
+OWNER = "workcomp-data-engineering"
+
+
+def raw_asset(source: str, dataset: str) -> Asset:
+    """The Airflow Asset a raw table stands for; the warehouse build is scheduled on these."""
+    return Asset(name=f"raw.{source}__{dataset}", uri=f"postgres://warehouse:5432/workcomp/raw/{source}__{dataset}")
+
+
+def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
+    with DAG(
+        dag_id=f"ingest_{source}",
+        schedule=schedule,
+        start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=doc_md,
+        tags=["ingest", source],
+        default_args={"owner": OWNER, "retries": 0},
+    ) as dag:
+        for dataset in tasks.datasets_of(source):
+
+            @task(task_id=f"load_{dataset}", outlets=[raw_asset(source, dataset)])
+            def load(dataset: str = dataset) -> list[dict]:
+                return tasks.ingest(source, dataset)
+
+            @task(task_id=f"validate_{dataset}")
+            def validate(_loaded: list[dict], dataset: str = dataset) -> list[dict]:
+                return tasks.validate([f"raw.{source}__{dataset}"])
+
+            validate(load())
+    return dag

@@ -1,0 +1,80 @@
+"""What the DAG tasks do. Kept out of the DAG files so those stay thin and quick to parse."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from workcomp import settings
+from workcomp.contracts import all_contracts
+from workcomp.warehouse.connection import AIRFLOW_CONN_ID, database_url
+
+log = logging.getLogger(__name__)
+
+
+class DataQualityError(Exception):
+    """A critical expectation failed: the data is wrong, so retrying will not help."""
+
+
+def warehouse_url() -> str:
+    """The warehouse as Airflow knows it (the workcomp_warehouse connection), else the default."""
+    try:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(AIRFLOW_CONN_ID)
+    except Exception:  # no Airflow connection configured: the project's own default
+        return database_url()
+    return (
+        f"postgresql://{conn.login}:{conn.password}@{conn.host}:{conn.port or 5432}/"
+        f"{conn.schema or 'workcomp'}"
+    )
+
+
+def datasets_of(source: str) -> list[str]:
+    return [c.dataset for c in all_contracts().values() if c.source == source]
+
+
+def ingest(source: str, dataset: str) -> list[dict]:
+    """Load every batch waiting in landing/<source>/<dataset>/; fail if any batch failed."""
+    from workcomp.ingest.loader import BatchFailed, bootstrap, load_batch, pending_batches
+    from workcomp.warehouse.connection import connect
+
+    contract = all_contracts()[f"{source}__{dataset}"]
+    results, failures = [], []
+    with connect(warehouse_url(), autocommit=True) as conn:
+        bootstrap(conn)
+        for batch_dir in pending_batches(settings.landing_dir(), contract):
+            try:
+                result = load_batch(conn, contract, batch_dir)
+            except BatchFailed as exc:
+                log.error("%s", exc)
+                failures.append(str(exc))
+                continue
+            log.info(
+                "%s: %s (read %d, loaded %d, quarantined %d)", result.batch_id, result.status,
+                result.rows_read, result.rows_loaded, result.rows_quarantined,
+            )  # fmt: skip
+            results.append(asdict(result))
+    if failures:
+        raise RuntimeError("; ".join(failures))
+    return results
+
+
+def validate(suite_names: list[str]) -> list[dict]:
+    """Run GX suites; a failed critical suite raises, a failed warning suite only logs."""
+    from workcomp.quality.suites import data_docs_index, run_suites
+
+    results = run_suites(suite_names, warehouse_url())
+    critical = []
+    for r in results:
+        line = f"{r.suite}: {'passed' if r.success else 'FAILED'} ({r.evaluated} expectations)"
+        if r.success:
+            log.info(line)
+        else:
+            log.error("%s; failed: %s", line, "; ".join(r.failed))
+            if r.severity == "critical":
+                critical.append(f"{r.suite} ({'; '.join(r.failed)})")
+    log.info("Data Docs: %s", data_docs_index())
+    if critical:
+        raise DataQualityError("critical expectations failed: " + " | ".join(critical))
+    return [asdict(r) for r in results]
