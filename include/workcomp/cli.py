@@ -1,0 +1,263 @@
+"""workcomp command line: the warehouse, the main job, and the pieces it is made of."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from workcomp import settings
+from workcomp.orchestration.environment import (
+    airflow_environment,
+    dbt_environment,
+    with_environment,
+)
+from workcomp.warehouse.connection import URL_ENV, database_url
+
+# Wide enough for the coverage table when output goes to a file or CI log.
+console = Console(width=None if sys.stdout.isatty() else 132)
+MAIN_DAGS = ("ingest_health", "ingest_social_insurance", "warehouse_build")
+
+
+def masked(url: str) -> str:
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1****@", url)
+
+
+@click.group()
+def main() -> None:
+    """workcomp: work-injury insurance (工伤保险) data warehouse."""
+
+
+# --- the warehouse ---------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The warehouse server: embedded by default, or WORKCOMP_DATABASE_URL."""
+
+
+@db.command("start")
+def db_start() -> None:
+    """Start the embedded Postgres (or reuse it) and print its URL, password masked."""
+    console.print(masked(database_url()))
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded Postgres."""
+    from workcomp.warehouse.embedded import EmbeddedPostgres
+
+    was_running = EmbeddedPostgres().stop()
+    console.print("stopped" if was_running else "not running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say which warehouse is in use and whether it is up."""
+    if os.environ.get(URL_ENV):
+        console.print(f"external: {masked(os.environ[URL_ENV])}")
+        return
+    from workcomp.warehouse.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres()
+    running = server.is_running()
+    console.print(f"embedded: {'running' if running else 'stopped'}; data in {server.data_dir}")
+    if running:
+        console.print(masked(server.url()))
+
+
+@db.command("url")
+@click.option("--show-password", is_flag=True, help="Print the password too (for psql).")
+def db_url(show_password: bool) -> None:
+    """Print the warehouse URL."""
+    url = database_url()
+    click.echo(url if show_password else masked(url))
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+@main.command("sample")
+@click.option("--landing", type=click.Path(path_type=Path), default=None)
+@click.option("--seed", default=2020, show_default=True)
+def sample(landing: Path | None, seed: int) -> None:
+    """Write the coverage slice's sample landing files (roster xlsx, registry CSV)."""
+    from workcomp.sample_slice import write_sample
+
+    target = landing or settings.landing_dir()
+    counts = write_sample(target, seed=seed)
+    for dataset, n in counts.items():
+        console.print(f"{dataset}: {n} rows written under {target}")
+
+
+def dbt_manifest(url: str | None = None) -> Path:
+    """``dbt parse``: the manifest Cosmos renders the build DAG from."""
+    from workcomp.orchestration.dbt_group import manifest_path
+
+    env = with_environment(dbt_environment(url) if url else {})
+    env.setdefault("DO_NOT_TRACK", "1")
+    done = subprocess.run(
+        [_bin("dbt"), "parse", "--project-dir", str(settings.DBT_PROJECT_DIR),
+         "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--quiet"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise click.ClickException(f"dbt parse failed:\n{done.stdout}{done.stderr}")
+    return manifest_path()
+
+
+@main.command("dbt-manifest")
+def dbt_manifest_cmd() -> None:
+    """Build dbt_project/target/manifest.json ahead of DAG parsing."""
+    console.print(f"manifest: {dbt_manifest()}")
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def airflow_init(env: dict[str, str]) -> None:
+    """Create or upgrade the local Airflow metadata database."""
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "db-migrate.log"
+    with open(log, "w") as fh:
+        done = subprocess.run([_bin("airflow"), "db", "migrate"], env=with_environment(env),
+                              stdout=fh, stderr=subprocess.STDOUT)  # fmt: skip
+    if done.returncode != 0:
+        raise click.ClickException(f"airflow db migrate failed; see {log}")
+
+
+def run_dags(dag_ids: tuple[str, ...], env: dict[str, str], log_path: Path) -> None:
+    """Run DAGs through Airflow in a child process; show progress, keep the full log."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "workcomp.orchestration.run_dags", *dag_ids]
+    with open(log_path, "w") as log, console.status("starting Airflow") as status:
+        proc = subprocess.Popen(cmd, env=with_environment(env), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if line.startswith("::workcomp::"):
+                message = line.removeprefix("::workcomp::").strip()
+                console.print(f"[bold]Airflow[/]: {message}")
+                status.update(message)
+            elif "[DAG TEST] start task" in line:
+                task = re.search(r"task_id=(\S+)", line)
+                status.update(f"task {task.group(1) if task else ''}")
+        code = proc.wait()
+    if code != 0:
+        tail = "".join(log_path.read_text().splitlines(keepends=True)[-25:])
+        raise click.ClickException(f"a DAG run failed (full log: {log_path}):\n{tail}")
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def coverage_rows(url: str) -> list[tuple]:
+    from workcomp.warehouse.connection import connect
+
+    with connect(url) as conn:
+        return conn.execute(
+            """
+            select coverage_year, region_code, region_name, workers_required, workers_insured,
+                   coverage_rate, target_rate, gap_workers, is_on_track
+            from marts.fct_key_industry_coverage_by_county
+            order by coverage_year, region_code
+            """
+        ).fetchall()
+
+
+def print_coverage(url: str) -> None:
+    table = Table(title="Key-industry coverage by county vs target (尘肺病重点行业参保率 · 各旗县区)")
+    headers = ("Year\n年度", "County\n旗县区", "Code\n区划代码", "Workers\n应参保人数",
+               "Insured\n已参保人数", "Rate\n参保率", "Target\n目标", "Gap\n差额人数",
+               "On track\n是否达标")  # fmt: skip
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=True)
+    for year, code, name, required, insured, rate, target, gap, ok in coverage_rows(url):
+        table.add_row(
+            str(year), name, code, f"{required:,}", f"{insured:,}",
+            "—" if rate is None else f"{rate:.1%}", f"{target:.0%}", f"{gap:,}",
+            "[green]yes 是[/]" if ok else "[red]no 否[/]",
+        )  # fmt: skip
+    console.print(table)
+
+
+def print_batches(url: str) -> None:
+    from workcomp.warehouse.connection import connect
+
+    with connect(url) as conn:
+        rows = conn.execute(
+            "select batch_id, status, rows_read, rows_loaded, rows_quarantined from raw.batches "
+            "order by batch_id"
+        ).fetchall()
+    table = Table(title="Batches loaded (批次)")
+    for header in ("Batch", "Status", "Read", "Loaded", "Quarantined"):
+        table.add_column(header)
+    for batch_id, status, read, loaded, quarantined in rows:
+        table.add_row(batch_id, status, *(str(v if v is not None else "") for v in (read, loaded, quarantined)))
+    console.print(table)
+
+
+@main.command("coverage")
+def coverage_cmd() -> None:
+    """Print the coverage mart per county and year against target."""
+    print_coverage(database_url())
+
+
+@main.command("quality")
+def quality_cmd() -> None:
+    """Run every Great Expectations suite and render Data Docs."""
+    from workcomp.quality.suites import all_suite_names, data_docs_index, run_suites
+
+    for r in run_suites(all_suite_names()):
+        mark = "[green]passed[/]" if r.success else f"[red]FAILED[/] {'; '.join(r.failed)}"
+        console.print(f"{r.suite}: {mark} ({r.evaluated} expectations)")
+    console.print(f"Data Docs: {data_docs_index()}")
+
+
+# --- the main job ------------------------------------------------------------------------
+
+
+@main.command("run")
+@click.option("--sample/--no-sample", default=True, show_default=True,
+              help="Write the sample landing files first when the landing folder is empty.")  # fmt: skip
+def run_cmd(sample: bool) -> None:
+    """The main job: warehouse up, feeds through Airflow (load, GX, dbt), coverage printed."""
+    started = time.monotonic()
+    with console.status("starting the warehouse"):
+        url = database_url()
+    console.print(f"warehouse: {masked(url)}")
+    landing = settings.landing_dir()
+    if sample and not any(landing.glob("*/*/*/*")):
+        from workcomp.sample_slice import write_sample
+
+        counts = write_sample(landing)
+        console.print(f"sample landing files written to {landing}: {counts}")
+    env = airflow_environment(url)
+    with console.status("dbt parse (manifest for Cosmos)"):
+        dbt_manifest(url)
+    with console.status("airflow db migrate"):
+        airflow_init(env)
+    log_path = settings.state_dir() / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    run_dags(MAIN_DAGS, env, log_path)
+    print_batches(url)
+    print_coverage(url)
+    from workcomp.quality.suites import data_docs_index
+
+    console.print(f"Data Docs (Great Expectations): {data_docs_index()}")
+    console.print(f"Airflow run log: {log_path}")
+    console.print(f"Airflow task logs: {Path(env['AIRFLOW_HOME']) / 'logs'}")
+    console.print(f"done in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

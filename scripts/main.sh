@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Command 1: set everything up and run the main job end to end on the embedded warehouse.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+exec workcomp run "$@"
