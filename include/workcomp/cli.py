@@ -176,7 +176,9 @@ def coverage_rows(url: str) -> list[tuple]:
 
 
 def print_coverage(url: str) -> None:
-    table = Table(title="Key-industry coverage by county vs target (尘肺病重点行业参保率 · 各旗县区)")
+    table = Table(
+        title="Key-industry coverage by county vs target (尘肺病重点行业参保率 · 各旗县区)"
+    )
     headers = ("Year\n年度", "County\n旗县区", "Code\n区划代码", "Workers\n应参保人数",
                "Insured\n已参保人数", "Rate\n参保率", "Target\n目标", "Gap\n差额人数",
                "On track\n是否达标")  # fmt: skip
@@ -203,7 +205,11 @@ def print_batches(url: str) -> None:
     for header in ("Batch", "Status", "Read", "Loaded", "Quarantined"):
         table.add_column(header)
     for batch_id, status, read, loaded, quarantined in rows:
-        table.add_row(batch_id, status, *(str(v if v is not None else "") for v in (read, loaded, quarantined)))
+        table.add_row(
+            batch_id,
+            status,
+            *(str(v if v is not None else "") for v in (read, loaded, quarantined)),
+        )
     console.print(table)
 
 
@@ -228,8 +234,12 @@ def quality_cmd() -> None:
 
 
 @main.command("run")
-@click.option("--sample/--no-sample", default=True, show_default=True,
-              help="Write the sample landing files first when the landing folder is empty.")  # fmt: skip
+@click.option(
+    "--sample/--no-sample",
+    default=True,
+    show_default=True,
+    help="Write the sample landing files first when the landing folder is empty.",
+)
 def run_cmd(sample: bool) -> None:
     """The main job: warehouse up, feeds through Airflow (load, GX, dbt), coverage printed."""
     started = time.monotonic()

@@ -40,7 +40,14 @@ ROSTER_HEADER = (
     "序号", "所属行业", "企业名称", "统一社会信用代码", "行政区划代码", "企业地址",
     "职工人数", "企业联系人", "联系电话", "备注",
 )  # fmt: skip
-EMPLOYER_HEADER = ("统一社会信用代码", "单位名称", "行政区划代码", "行业代码", "参保人数", "统计日期")
+EMPLOYER_HEADER = (
+    "统一社会信用代码",
+    "单位名称",
+    "行政区划代码",
+    "行业代码",
+    "参保人数",
+    "统计日期",
+)
 
 
 @dataclass
@@ -97,7 +104,7 @@ def _write_roster(path: Path, year: int, rows: list[tuple], report_day: int) -> 
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
     style = ROSTER_DATE_STYLES[year % len(ROSTER_DATE_STYLES)]
-    ws.append([f"填报单位：巴彦淖尔市卫生健康委员会", None, None, None, None, None,
+    ws.append(["填报单位：巴彦淖尔市卫生健康委员会", None, None, None, None, None,
                f"填报时间：{style.format(y=year, d=report_day)}"])  # fmt: skip
     ws.append(list(ROSTER_HEADER))
     for row in rows:
@@ -153,4 +160,3 @@ def write_sample(landing: Path, seed: int = 2020) -> dict[str, int]:
         _write_employers(batch / f"参保单位_{year}12.csv", year, rows, encoding)
         counts["social_insurance/employers"] += len(rows)
     return counts
-

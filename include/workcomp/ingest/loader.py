@@ -74,7 +74,9 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
 
 def batch_files(batch_dir: Path) -> list[Path]:
     return sorted(
-        p for p in batch_dir.iterdir() if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
+        p
+        for p in batch_dir.iterdir()
+        if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
     )
 
 
@@ -115,7 +117,9 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt
     form: dict[str, str | None] = {}
     for form_field in contract.form_fields:
         try:
-            form[form_field.name] = canonical(delivered.form_values.get(form_field.name), form_field)
+            form[form_field.name] = canonical(
+                delivered.form_values.get(form_field.name), form_field
+            )
         except CellError as exc:
             raise FileUnreadable(path, f"form field {form_field.label}: {exc}") from exc
 

@@ -42,7 +42,7 @@ class DeliveredFile:
     path: Path
     contract: Contract
     form_values: dict[str, str] = field(default_factory=dict)
-    rows: Iterator[tuple[int, dict[str, object]]] = iter(())
+    rows: Iterator[tuple[int, dict[str, object]]] = field(default_factory=lambda: iter(()))
 
 
 def _header_index(contract: Contract, header_cells: list[object]) -> dict[str, int] | None:
@@ -125,9 +125,10 @@ def read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
                     continue
                 if _SIGNATURE.match(header_key(filled[0])):
                     break  # the signature row ends the table
-                yield row_number, {
-                    name: cells[pos] if pos < len(cells) else None for name, pos in index.items()
-                }
+                yield (
+                    row_number,
+                    {name: cells[pos] if pos < len(cells) else None for name, pos in index.items()},
+                )
         finally:
             workbook.close()
 
@@ -159,7 +160,7 @@ def detect_encoding(path: Path) -> str:
 
 def read_csv(path: Path, contract: Contract) -> DeliveredFile:
     encoding = detect_encoding(path)
-    fh = open(path, encoding=encoding, newline="")
+    fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by data_rows()
     reader = csv.reader(fh)
     try:
         header = next(reader)
@@ -180,9 +181,10 @@ def read_csv(path: Path, contract: Contract) -> DeliveredFile:
             for cells in reader:
                 if not any(c.strip() for c in cells):
                     continue
-                yield reader.line_num, {
-                    name: cells[pos] if pos < len(cells) else None for name, pos in index.items()
-                }
+                yield (
+                    reader.line_num,
+                    {name: cells[pos] if pos < len(cells) else None for name, pos in index.items()},
+                )
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FileUnreadable(path, f"line {reader.line_num}: {exc}") from exc
         finally:

@@ -13,7 +13,10 @@ OWNER = "workcomp-data-engineering"
 
 def raw_asset(source: str, dataset: str) -> Asset:
     """The Airflow Asset a raw table stands for; the warehouse build is scheduled on these."""
-    return Asset(name=f"raw.{source}__{dataset}", uri=f"postgres://warehouse:5432/workcomp/raw/{source}__{dataset}")
+    return Asset(
+        name=f"raw.{source}__{dataset}",
+        uri=f"postgres://warehouse:5432/workcomp/raw/{source}__{dataset}",
+    )
 
 
 def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:

@@ -70,11 +70,12 @@ def build_expectation(entry: dict):
     """One YAML entry -> a GX expectation object."""
     import great_expectations.expectations as gxe
 
-    (kind, kwargs), = entry.items()
+    ((kind, kwargs),) = entry.items()
     kwargs = dict(kwargs)
     if kind == "unexpected_rows":
         return gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=kwargs["query"], description=" ".join(kwargs["description"].split())
+            unexpected_rows_query=kwargs["query"],
+            description=" ".join(kwargs["description"].split()),
         )
     value_set = kwargs.get("value_set")
     if isinstance(value_set, dict):  # the allowed values live in a dbt seed
@@ -121,12 +122,16 @@ def run_suites(names: list[str], url: str | None = None) -> list[SuiteResult]:
         try:
             asset = datasource.get_asset(name)
         except LookupError:
-            asset = datasource.add_table_asset(name=name, table_name=spec.table, schema_name=spec.schema)
+            asset = datasource.add_table_asset(
+                name=name, table_name=spec.table, schema_name=spec.schema
+            )
         try:
             batch_definition = asset.get_batch_definition("whole_table")
         except KeyError:
             batch_definition = asset.add_batch_definition_whole_table("whole_table")
-        suite = ExpectationSuite(name=name, expectations=[build_expectation(e) for e in spec.expectations])
+        suite = ExpectationSuite(
+            name=name, expectations=[build_expectation(e) for e in spec.expectations]
+        )
         suite = context.suites.add_or_update(suite)
         validation = context.validation_definitions.add_or_update(
             ValidationDefinition(name=name, data=batch_definition, suite=suite)
@@ -146,7 +151,9 @@ def run_suites(names: list[str], url: str | None = None) -> list[SuiteResult]:
                 evaluated += 1
                 if not r.success:
                     cfg = r.expectation_config
-                    failed.append(f"{cfg.type} {cfg.kwargs.get('column') or cfg.description or ''}".strip())
+                    failed.append(
+                        f"{cfg.type} {cfg.kwargs.get('column') or cfg.description or ''}".strip()
+                    )
         results.append(SuiteResult(name, outcome.success, evaluated, tuple(failed), spec.severity))
     return results
 

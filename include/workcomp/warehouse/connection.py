@@ -8,7 +8,7 @@ which the runner sets from this function, so DAG code never asks which one it go
 from __future__ import annotations
 
 import os
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import psycopg
 
@@ -40,3 +40,12 @@ def dsn_parts(url: str) -> dict[str, str | int]:
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
     return psycopg.connect(url or database_url(), **kwargs)
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server and credentials, another database."""
+    p = dsn_parts(url)
+    return (
+        f"postgresql://{quote(str(p['user']), safe='')}:{quote(str(p['password']), safe='')}"
+        f"@{p['host']}:{p['port']}/{dbname}"
+    )

