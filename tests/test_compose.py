@@ -58,7 +58,8 @@ def test_long_running_services_have_health_checks_and_wait_for_dependencies():
     for name, service in SERVICES.items():
         for dep, cond in service.get("depends_on", {}).items():
             assert dep in SERVICES, f"{name} depends on unknown {dep}"
-            wanted = "service_completed_successfully" if dep == "airflow-init" else "service_healthy"
+            one_off = dep == "airflow-init"
+            wanted = "service_completed_successfully" if one_off else "service_healthy"
             assert cond["condition"] == wanted, f"{name} -> {dep}"
 
 
