@@ -12,7 +12,7 @@ from workcomp.orchestration.environment import airflow_environment
 from workcomp.orchestration.ingest_dag import OWNER
 
 DAG_FILES = sorted(p for p in settings.DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
-PARSE_BUDGET_S = 2.0
+PARSE_BUDGET_S = 1.0  # the issue asks for < 2 s; the performance target is 1 s
 
 # Runs in a child process with Airflow pointed at a throwaway home: imports the DAG folder
 # through Airflow's own DagBag and reports what a reviewer needs.
@@ -41,10 +41,11 @@ for dag_id, dag in bag.dags.items():
 print("PROBE" + json.dumps(out))
 """
 
-# Time to import one DAG file once Airflow itself is imported: what the DAG processor pays.
+# Time to import one DAG file in a process that has already imported what Airflow's DAG
+# processor has loaded before it parses any file (the SDK and the DagBag machinery).
 TIMER = r"""
 import runpy, sys, time
-import airflow.sdk  # noqa: F401  (not part of the file's own cost)
+import airflow.sdk, airflow.dag_processing.dagbag  # noqa: F401  (the processor's own imports)
 t = time.perf_counter(); runpy.run_path(sys.argv[1]); print("SECONDS", time.perf_counter() - t)
 """
 

@@ -31,6 +31,8 @@ def airflow_environment(url: str) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
+        # Cosmos's default /tmp/cosmos is shared by every user of the machine.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir() / "cosmos"),
         # No outbound network here or in many bureaus: no usage telemetry.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DO_NOT_TRACK": "1",

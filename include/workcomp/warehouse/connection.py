@@ -8,9 +8,11 @@ which the runner sets from this function, so DAG code never asks which one it go
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-import psycopg
+if TYPE_CHECKING:
+    import psycopg
 
 URL_ENV = "WORKCOMP_DATABASE_URL"
 AIRFLOW_CONN_ID = "workcomp_warehouse"
@@ -39,6 +41,8 @@ def dsn_parts(url: str) -> dict[str, str | int]:
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    import psycopg  # imported here: DAG files import this module and must parse fast
+
     return psycopg.connect(url or database_url(), **kwargs)
 
 
