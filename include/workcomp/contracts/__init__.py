@@ -9,7 +9,10 @@ from pathlib import Path
 import yaml
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
-COLUMN_TYPES = {"text", "integer", "date", "uscc", "region_code", "code"}
+COLUMN_TYPES = {
+    "text", "integer", "decimal", "date", "datetime", "month", "boolean",
+    "uscc", "resident_id", "region_code", "industry_code", "code",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,8 @@ class Column:
     type: str = "text"
     required: bool = False
     pii: bool = False
-    min: int | None = None
-    max: int | None = None
+    min: float | None = None
+    max: float | None = None
     code_list: dict | None = None
     description: str = ""
 
@@ -35,6 +38,7 @@ class Contract:
     columns: tuple[Column, ...]
     form_fields: tuple[Column, ...] = ()
     primary_key: tuple[str, ...] = ()
+    checks: tuple[dict, ...] = ()
     description: str = ""
     cadence: str = ""
     path: Path = field(default=Path(), compare=False)
@@ -70,6 +74,7 @@ def _load(path: Path) -> Contract:
         primary_key=tuple(spec.get("primary_key", ())),
         columns=tuple(_column(c) for c in spec["columns"]),
         form_fields=tuple(_column(c) for c in spec.get("form_fields", ())),
+        checks=tuple(spec.get("checks", ())),
         path=path,
     )
 

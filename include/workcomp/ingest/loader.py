@@ -22,7 +22,8 @@ import psycopg
 from psycopg import sql
 
 from workcomp.contracts import Contract
-from workcomp.ingest.readers import FileUnreadable, open_delivered
+from workcomp.ingest.readers import ROW_PROBLEM, FileUnreadable, open_delivered
+from workcomp.ingest.row_checks import row_problems
 from workcomp.ingest.values import CellError, canonical, to_text
 
 LINEAGE_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
@@ -111,6 +112,45 @@ def _check_manifest(batch_dir: Path, files: list[Path]) -> dict[str, int]:
     return {name: int(e["rows"]) for name, e in entries.items() if "rows" in e}
 
 
+# Cells of these types are mostly unique per file; caching them would only cost memory.
+_UNCACHED_TYPES = {"text", "resident_id"}
+_CACHE_LIMIT = 200_000
+
+
+class _Canonicalizer:
+    """``canonical()`` with a per-column memo: codes, months, rates and dates repeat a lot."""
+
+    def __init__(self, contract: Contract):
+        self.columns = contract.columns
+        self.caches = {c.name: {} for c in contract.columns if c.type not in _UNCACHED_TYPES}
+
+    def row(self, cells: dict[str, object]) -> tuple[list[str | None], list[str]]:
+        values, reasons = [], []
+        for column in self.columns:
+            raw = cells.get(column.name)
+            cache = self.caches.get(column.name)
+            key = raw if isinstance(raw, (str, int, float)) else None
+            hit = cache.get(key, _MISS) if cache is not None and key is not None else _MISS
+            if hit is _MISS:
+                try:
+                    hit = canonical(raw, column)
+                except CellError as exc:
+                    hit = exc
+                if cache is not None and key is not None:
+                    if len(cache) > _CACHE_LIMIT:
+                        cache.clear()
+                    cache[key] = hit
+            if isinstance(hit, CellError):
+                reasons.append(f"{column.name}:{hit.code}: {hit}")
+                values.append(None)
+            else:
+                values.append(hit)
+        return values, reasons
+
+
+_MISS = object()
+
+
 def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt.datetime):
     """COPY the valid rows of one file; returns (read, loaded, quarantine rows)."""
     delivered = open_delivered(path, contract)
@@ -130,16 +170,18 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt
     )
     read = loaded = 0
     rejected: list[tuple] = []
+    canonicalizer = _Canonicalizer(contract)
     with cur.copy(copy_sql) as copy:
         for row_number, cells in delivered.rows:
             read += 1
-            values, reasons = [], []
-            for column in contract.columns:
-                try:
-                    values.append(canonical(cells.get(column.name), column))
-                except CellError as exc:
-                    reasons.append(f"{column.name}:{exc.code}: {exc}")
-                    values.append(None)
+            if ROW_PROBLEM in cells:
+                original = json.dumps(cells, ensure_ascii=False)
+                rejected.append((row_number, original, [cells[ROW_PROBLEM]]))
+                continue
+            values, reasons = canonicalizer.row(cells)
+            if contract.checks and not reasons:
+                named = dict(zip((c.name for c in contract.columns), values, strict=True))
+                reasons = row_problems(contract.checks, named)
             if reasons:
                 original = {k: to_text(v) for k, v in cells.items()}
                 rejected.append((row_number, json.dumps(original, ensure_ascii=False), reasons))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import re
 import unicodedata
 import zipfile
@@ -193,7 +194,44 @@ def read_csv(path: Path, contract: Contract) -> DeliveredFile:
     return DeliveredFile(path, contract, {}, data_rows())
 
 
-READERS = {".xlsx": read_xlsx, ".csv": read_csv}
+# --- JSON Lines (exchange platform) -------------------------------------------------------
+
+ROW_PROBLEM = "__row_problem__"  # a row the reader could not decode: quarantined, not loaded
+
+
+def read_jsonl(path: Path, contract: Contract) -> DeliveredFile:
+    """One JSON object per line; keys are canonical names or any Chinese header alias."""
+    aliases = {}
+    for column in contract.columns:
+        aliases[header_key(column.name)] = column.name
+        for alias in column.headers:
+            aliases[header_key(alias)] = column.name
+    encoding = detect_encoding(path)
+
+    def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
+        with open(path, encoding=encoding) as fh:
+            for line_number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    yield line_number, {ROW_PROBLEM: f"row:bad_json: {exc}", "line": line[:500]}
+                    continue
+                if not isinstance(record, dict):
+                    yield line_number, {ROW_PROBLEM: "row:bad_json: not a JSON object"}
+                    continue
+                cells = {}
+                for key, value in record.items():
+                    name = aliases.get(header_key(key))
+                    if name:
+                        cells[name] = "" if value is None else value
+                yield line_number, cells
+
+    return DeliveredFile(path, contract, {}, data_rows())
+
+
+READERS = {".xlsx": read_xlsx, ".csv": read_csv, ".jsonl": read_jsonl, ".ndjson": read_jsonl}
 
 
 def open_delivered(path: Path, contract: Contract) -> DeliveredFile:
