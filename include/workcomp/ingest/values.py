@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import time
 import unicodedata
-
 from decimal import Decimal, InvalidOperation
 
 from stdnum.cn import ric, uscc
