@@ -1,0 +1,169 @@
+"""A synthetic pooling region: employers, workers, employment spells and everything that
+follows from them (enrolments, contributions, injuries, diagnoses, benefits, accidents, the
+fund). Records are plain dicts keyed by the contracts' canonical column names; ``writers``
+turns them into the files agencies send. Planted anomalies are listed in ``truth``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from stdnum.cn import ric
+
+from workcomp.codes import credit_code
+from workcomp.generator import domain as d
+from workcomp.generator.scales import Scale
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class Employer:
+    credit_code: str
+    name: str
+    county: str
+    industry: str
+    dust_category: str | None
+    rate: Decimal
+    injury_rate: float
+    injury_trend: float
+
+    @property
+    def division(self) -> str:
+        return self.industry[:2]
+
+
+@dataclass
+class Worker:
+    resident_id: str
+    name: str
+    sex: str
+    birth: dt.date
+    wage_factor: float
+    death_month: int | None = None
+    death_day: dt.date | None = None
+
+
+@dataclass
+class Spell:
+    worker: int
+    employer: int
+    start: int  # month index
+    end: int  # exclusive; MONTHS when still employed at the end of 2025
+    insured_from: int | None  # month index enrolment takes effect; None = never insured
+    position: str
+    insured_until: int | None = None  # exclusive; defaults to end
+
+    def insured(self, month: int) -> bool:
+        if self.insured_from is None:
+            return False
+        return self.insured_from <= month < (self.insured_until or self.end)
+
+
+@dataclass
+class World:
+    scale: Scale
+    employers: list[Employer] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)
+    spells: list[Spell] = field(default_factory=list)
+    records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    truth: dict = field(default_factory=lambda: defaultdict(list))
+
+    def base(self, spell: Spell, month: int) -> Decimal:
+        """Contribution base: own wage clamped to 60–300% of the regional average wage."""
+        avg = d.REGION_AVG_MONTHLY_WAGE[d.year_of(month)]
+        wage = avg * self.workers[spell.worker].wage_factor
+        return Decimal(min(max(wage, 0.6 * avg), 3.0 * avg)).quantize(Decimal("1"))
+
+
+def _weighted(rng: random.Random, weights: dict):
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _name(rng: random.Random) -> str:
+    given = "".join(rng.choice(d.GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(d.SURNAMES) + given
+
+
+def resident_id(rng: random.Random, birth: dt.date, sex: str) -> str:
+    county = rng.choice(d.COUNTIES[1:])  # counties that existed under these codes before 2003
+    seq = rng.randrange(0, 1000)
+    if (seq % 2 == 1) != (sex == "男"):
+        seq = (seq + 1) % 1000
+    body = f"{county}{birth:%Y%m%d}{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def build_employers(world: World, rng: random.Random) -> None:
+    n = max(world.scale.workers // world.scale.workers_per_employer, 30)
+    industries = list(d.INDUSTRIES)
+    weights = [d.INDUSTRIES[i][1] for i in industries]
+    for i in range(n):
+        industry = rng.choices(industries, weights=weights)[0]
+        category, _, rate, trend = d.INDUSTRIES[industry]
+        county = rng.choices(d.COUNTIES, weights=d.COUNTY_WEIGHTS)[0]
+        base = Decimal(d.BASE_RATE_BY_DIVISION.get(industry[:2], "0.004"))
+        tier = rng.choice((Decimal("0.8"), Decimal("1.0"), Decimal("1.0"), Decimal("1.2")))
+        word = d.INDUSTRY_WORDS.get(industry[:2], "实业")
+        name = f"巴彦淖尔市{rng.choice(d.NAME_PARTS)}{word}有限公司{i + 1:05d}"
+        world.employers.append(
+            Employer(
+                credit_code(rng, county),
+                name,
+                county,
+                industry,
+                category,
+                (base * tier).quantize(Decimal("0.0001")),
+                rate,
+                trend,
+            )
+        )
+
+
+def _insured_from(rng: random.Random, employer: Employer, start: int) -> int | None:
+    """Key dust industries start the plan under-insured and catch up 2020–2022."""
+    if employer.dust_category is None:
+        return start if rng.random() < 0.96 else None
+    lag = 10 if employer.county == d.LAGGING_COUNTY else 0
+    if rng.random() < (0.55 if lag else 0.72):
+        return start
+    catch_up = start + rng.randint(3, 30) + lag  # enrolled by the expansion campaign
+    return catch_up if rng.random() < (0.80 if lag else 0.97) else None
+
+
+def build_people(world: World, rng: random.Random) -> None:
+    by_size = list(range(len(world.employers)))
+    for _ in range(world.scale.workers):
+        sex = "男" if rng.random() < 0.68 else "女"
+        age_2020 = rng.randint(18, 58 if sex == "男" else 48)
+        birth = dt.date(2020 - age_2020, rng.randint(1, 12), rng.randint(1, 28))
+        factor = max(0.4, rng.lognormvariate(0, 0.45))
+        world.workers.append(Worker(resident_id(rng, birth, sex), _name(rng), sex, birth, factor))
+        w = len(world.workers) - 1
+        start = 0 if rng.random() < 0.6 else rng.randrange(0, d.MONTHS - 1)
+        for _spell in range(2):
+            employer_ix = rng.choice(by_size)
+            employer = world.employers[employer_ix]
+            end = d.MONTHS if rng.random() < 0.7 else min(d.MONTHS, start + rng.randint(6, 48))
+            positions = d.POSITIONS.get(employer.division, d.OTHER_POSITIONS)
+            spell = Spell(
+                w,
+                employer_ix,
+                start,
+                end,
+                _insured_from(rng, employer, start),
+                rng.choice(positions),
+            )
+            if spell.insured_from is not None and spell.insured_from >= end:
+                spell.insured_from = None
+            world.spells.append(spell)
+            if end >= d.MONTHS - 1:
+                break
+            start = end + rng.randint(0, 3)
+            if start >= d.MONTHS - 1:
+                break
