@@ -231,7 +231,8 @@ def _fix_zip_times(path: Path) -> None:
         for info, data in entries:
             info.date_time = FIXED_TIME.timetuple()[:6]
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
+                stamp = rb"\g<1>2026-01-01T00:00:00Z"
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", stamp, data)
             dst.writestr(info, data)
 
 
