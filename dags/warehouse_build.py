@@ -5,19 +5,20 @@ Airflow DAG rendered by Cosmos from the dbt manifest built ahead of time
 (`workcomp dbt-manifest`, run by the setup), so parsing this file does not run dbt. Each dbt
 model is a task followed by its tests: a failed test stops what depends on it.
 
-Scheduled on the raw Assets of the ingest DAGs: it runs when any feed has new data.
+Scheduled on the raw Assets of every ingest DAG: it runs when any feed has new data.
 """
 
 import datetime as dt
 
-from airflow.sdk import DAG
+from airflow.sdk import DAG, AssetAny
 
+from workcomp.contracts import all_contracts
 from workcomp.orchestration.dbt_group import dbt_build_group
 from workcomp.orchestration.ingest_dag import OWNER, raw_asset
 
 with DAG(
     dag_id="warehouse_build",
-    schedule=raw_asset("health", "dust_enterprises") | raw_asset("social_insurance", "employers"),
+    schedule=AssetAny(*(raw_asset(c.source, c.dataset) for c in all_contracts().values())),
     start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,

@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from workcomp.codes import credit_code
-from workcomp.contracts import get_contract
-from workcomp.ingest.loader import BatchFailed, load_batch
-from workcomp.sample_slice import write_sample
+from workcomp.contracts import all_contracts, get_contract
+from workcomp.generator import generate
+from workcomp.ingest.loader import BatchFailed, load_batch, pending_batches
 
 EMPLOYERS = get_contract("social_insurance", "employers")
 ROSTER = get_contract("health", "dust_enterprises")
@@ -96,9 +96,9 @@ def test_unreadable_redelivery_fails_naming_file_and_keeps_earlier_data(conn, tm
 
 
 def test_corrupt_workbook_fails_its_batch_only(conn, tmp_path):
-    write_sample(tmp_path, seed=3)
-    good = tmp_path / "health" / "dust_enterprises" / "2020-10"
-    bad = tmp_path / "health" / "dust_enterprises" / "2021-10"
+    generate(tmp_path, tmp_path / "truth.json", "tiny", seed=3)
+    good = tmp_path / "health" / "dust_enterprises" / "2020"
+    bad = tmp_path / "health" / "dust_enterprises" / "2021"
     next(bad.glob("*.xlsx")).write_bytes(b"PK\x03\x04garbage")
     assert load_batch(conn, ROSTER, good).status == "loaded"
     with pytest.raises(BatchFailed, match=r"\.xlsx: not a readable xlsx workbook"):
@@ -127,21 +127,31 @@ def test_manifest_is_verified_when_present(conn, tmp_path):
         load_batch(conn, EMPLOYERS, batch)
 
 
-def test_sample_slice_loads_with_the_planted_rows_quarantined(conn, tmp_path):
-    write_sample(tmp_path, seed=8)
-    for contract in (ROSTER, EMPLOYERS):
-        root = tmp_path / contract.source / contract.dataset
-        for batch in sorted(root.iterdir()):
-            load_batch(conn, contract, batch)
-    # Planted per year: roster 1 bad check digit + 1 headcount as text; registry 1 unknown region.
-    by_dataset = dict(conn.execute(
-        "select dataset, count(*) from raw.quarantine group by dataset").fetchall())  # fmt: skip
-    assert by_dataset == {"dust_enterprises": 6, "employers": 3}
-    assert _count(conn, "select count(*) from raw.health__dust_enterprises") == 48 * 3
-    assert (
-        _count(
-            conn,
-            "select count(*) from raw.batches where rows_read <> rows_loaded + rows_quarantined",
-        )
-        == 0
+def test_every_generated_batch_reconciles_with_the_generators_truth(conn, tmp_path):
+    """Each dataset: rows read = rows written, quarantined = rows made dirty on purpose."""
+    truth = generate(tmp_path / "landing", tmp_path / "truth.json", "tiny", seed=8)
+    for table, contract in all_contracts().items():
+        expected = truth["datasets"][table]
+        read = loaded = quarantined = 0
+        for batch in pending_batches(tmp_path / "landing", contract):
+            result = load_batch(conn, contract, batch)
+            read += result.rows_read
+            loaded += result.rows_loaded
+            quarantined += result.rows_quarantined
+        assert (read, quarantined) == (expected["rows"], expected.get("dirty", 0)), table
+        assert loaded == expected["rows"] - expected.get("dirty", 0), table
+    unbalanced = (
+        "select count(*) from raw.batches where rows_read <> rows_loaded + rows_quarantined"
     )
+    assert _count(conn, unbalanced) == 0
+    # Every dirty row names the column the generator broke.
+    by_column = dict(conn.execute(
+        "select dataset || '.' || split_part(reasons[1], ':', 1), count(*) from raw.quarantine"
+        " group by 1").fetchall())  # fmt: skip
+    planted = {
+        f"{table.split('__', 1)[1]}.{key.removeprefix('dirty:')}": n
+        for table, stats in truth["datasets"].items()
+        for key, n in stats.items()
+        if key.startswith("dirty:")
+    }
+    assert by_column == planted

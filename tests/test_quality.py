@@ -3,9 +3,9 @@
 import pytest
 
 from workcomp.contracts import get_contract
+from workcomp.generator import generate
 from workcomp.ingest.loader import load_batch
 from workcomp.quality.suites import data_docs_index, run_suites
-from workcomp.sample_slice import write_sample
 
 SUITES = ["raw.health__dust_enterprises", "raw.social_insurance__employers"]
 
@@ -13,7 +13,7 @@ SUITES = ["raw.health__dust_enterprises", "raw.social_insurance__employers"]
 @pytest.fixture
 def loaded(conn, fresh_url, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKCOMP_GX_DIR", str(tmp_path / "gx"))
-    write_sample(tmp_path / "landing", seed=4)
+    generate(tmp_path / "landing", tmp_path / "truth.json", "tiny", seed=4)
     for source, dataset in (("health", "dust_enterprises"), ("social_insurance", "employers")):
         contract = get_contract(source, dataset)
         for batch in sorted((tmp_path / "landing" / source / dataset).iterdir()):
@@ -33,7 +33,7 @@ def test_suite_fails_on_rows_written_behind_the_loaders_back(loaded, conn):
     conn.execute(
         "insert into raw.health__dust_enterprises (_batch_id, _source_file, _row_number,"
         " _loaded_at, industry_category, enterprise_name, credit_code, region_code, worker_count,"
-        " report_date) values ('health/dust_enterprises/2020-10', 'x.xlsx', 999, now(), '煤矿',"
+        " report_date) values ('health/dust_enterprises/2020', 'x.xlsx', 999, now(), '煤矿',"
         " '私改煤业', '911508020000000000', '150899', '10', '2020-10-09')"
     )
     (result,) = run_suites(["raw.health__dust_enterprises"], loaded)

@@ -23,7 +23,13 @@ from workcomp.warehouse.connection import URL_ENV, database_url
 
 # Wide enough for the coverage table when output goes to a file or CI log.
 console = Console(width=None if sys.stdout.isatty() else 132)
-MAIN_DAGS = ("ingest_health", "ingest_social_insurance", "warehouse_build")
+MAIN_DAGS = (
+    "ingest_health",
+    "ingest_social_insurance",
+    "ingest_emergency_management",
+    "ingest_public_security",
+    "warehouse_build",
+)
 
 
 def masked(url: str) -> str:
@@ -84,17 +90,39 @@ def db_url(show_password: bool) -> None:
 # --- building blocks -------------------------------------------------------------------------
 
 
-@main.command("sample")
-@click.option("--landing", type=click.Path(path_type=Path), default=None)
-@click.option("--seed", default=2020, show_default=True)
-def sample(landing: Path | None, seed: int) -> None:
-    """Write the coverage slice's sample landing files (roster xlsx, registry CSV)."""
-    from workcomp.sample_slice import write_sample
+def truth_path() -> Path:
+    """The generator's ground truth lives beside, never inside, the landing folder."""
+    return settings.state_dir() / "generated" / "ground_truth.json"
 
-    target = landing or settings.landing_dir()
-    counts = write_sample(target, seed=seed)
-    for dataset, n in counts.items():
-        console.print(f"{dataset}: {n} rows written under {target}")
+
+def _generate(landing: Path, scale: str, seed: int) -> dict:
+    from workcomp.generator import generate
+
+    with console.status("generating") as status:
+        truth = generate(landing, truth_path(), scale=scale, seed=seed, progress=status.update)
+    rows = sum(s["rows"] for s in truth["datasets"].values())
+    dirty = sum(s.get("dirty", 0) for s in truth["datasets"].values())
+    console.print(
+        f"generated {scale} region (seed {seed}): {truth['counts']['workers']:,} workers, "
+        f"{truth['counts']['employers']:,} employers, {rows:,} rows ({dirty:,} dirty on purpose) "
+        f"in {landing}; ground truth {truth_path()}"
+    )
+    return truth
+
+
+SCALE_OPTION = click.option(
+    "--scale", type=click.Choice(["tiny", "city", "province"]), default="city", show_default=True
+)
+SEED_OPTION = click.option("--seed", default=2020, show_default=True)
+
+
+@main.command("generate")
+@SCALE_OPTION
+@SEED_OPTION
+@click.option("--landing", type=click.Path(path_type=Path), default=None)
+def generate_cmd(scale: str, seed: int, landing: Path | None) -> None:
+    """Write a generated pooling region's landing files for every feed (same seed, same files)."""
+    _generate(landing or settings.landing_dir(), scale, seed)
 
 
 def dbt_manifest(url: str | None = None) -> Path:
@@ -234,24 +262,23 @@ def quality_cmd() -> None:
 
 
 @main.command("run")
+@SCALE_OPTION
+@SEED_OPTION
 @click.option(
-    "--sample/--no-sample",
+    "--generate/--no-generate",
     default=True,
     show_default=True,
-    help="Write the sample landing files first when the landing folder is empty.",
+    help="Generate a region's landing files first when the landing folder is empty.",
 )
-def run_cmd(sample: bool) -> None:
-    """The main job: warehouse up, feeds through Airflow (load, GX, dbt), coverage printed."""
+def run_cmd(scale: str, seed: int, generate: bool) -> None:
+    """The main job: warehouse up, every feed through Airflow (load, GX, dbt), coverage printed."""
     started = time.monotonic()
     with console.status("starting the warehouse"):
         url = database_url()
     console.print(f"warehouse: {masked(url)}")
     landing = settings.landing_dir()
-    if sample and not any(landing.glob("*/*/*/*")):
-        from workcomp.sample_slice import write_sample
-
-        counts = write_sample(landing)
-        console.print(f"sample landing files written to {landing}: {counts}")
+    if generate and not any(landing.glob("*/*/*/*")):
+        _generate(landing, scale, seed)
     env = airflow_environment(url)
     with console.status("dbt parse (manifest for Cosmos)"):
         dbt_manifest(url)

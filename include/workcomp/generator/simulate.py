@@ -671,6 +671,9 @@ def prevention_and_fund(world: World, rng: random.Random, income: list[Decimal])
                 balance_on = accepted_on - dt.timedelta(days=20)
                 world.truth["balance_before_acceptance"].append({"project_id": project_id})
             prepaid = (amount * ratio).quantize(CENT)
+            end = d.month_start(d.MONTHS - 1).replace(day=31)
+            accepted = accepted_on <= end
+            paid_off = balance_on <= end
             rec["social_insurance__prevention_projects"].append(
                 {
                     "project_id": project_id,
@@ -682,13 +685,14 @@ def prevention_and_fund(world: World, rng: random.Random, income: list[Decimal])
                     "contract_date": signed.isoformat(),
                     "prepayment_amount": str(prepaid),
                     "prepayment_date": prepaid_on.isoformat(),
-                    "acceptance_date": accepted_on.isoformat(),
-                    "acceptance_result": "合格",
-                    "balance_amount": str(amount - prepaid),
-                    "balance_date": balance_on.isoformat(),
+                    "acceptance_date": accepted_on.isoformat() if accepted else None,
+                    "acceptance_result": "合格" if accepted else "未验收",
+                    "balance_amount": str(amount - prepaid) if paid_off else None,
+                    "balance_date": balance_on.isoformat() if paid_off else None,
                 }
             )
-            for day, value in ((prepaid_on, prepaid), (balance_on, amount - prepaid)):
+            payments = [(prepaid_on, prepaid)] + [(balance_on, amount - prepaid)] * paid_off
+            for day, value in payments:
                 spend[(day.year - d.START_YEAR) * 12 + day.month - 1] += value
             if kind == "培训" and key_staff:
                 for spell in rng.sample(
