@@ -125,6 +125,14 @@ def generate_cmd(scale: str, seed: int, landing: Path | None) -> None:
     _generate(landing or settings.landing_dir(), scale, seed)
 
 
+@main.command("docs")
+def docs_cmd() -> None:
+    """Regenerate docs/feeds.md and docs/examples/ from the feed contracts."""
+    from workcomp.feed_docs import write_docs
+
+    console.print(f"written: {write_docs()}")
+
+
 def dbt_manifest(url: str | None = None) -> Path:
     """``dbt parse``: the manifest Cosmos renders the build DAG from."""
     from workcomp.orchestration.dbt_group import manifest_path
