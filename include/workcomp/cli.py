@@ -230,22 +230,29 @@ def print_coverage(url: str) -> None:
 
 
 def print_batches(url: str) -> None:
+    """Rows read, loaded and quarantined per dataset, and batches that failed."""
     from workcomp.warehouse.connection import connect
 
     with connect(url) as conn:
         rows = conn.execute(
-            "select batch_id, status, rows_read, rows_loaded, rows_quarantined from raw.batches "
-            "order by batch_id"
+            """
+            select source, dataset, count(*) filter (where status = 'loaded'),
+                   count(*) filter (where status = 'failed'),
+                   coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+                   coalesce(sum(rows_quarantined), 0)
+            from raw.batches group by source, dataset order by source, dataset
+            """
         ).fetchall()
-    table = Table(title="Batches loaded (批次)")
-    for header in ("Batch", "Status", "Read", "Loaded", "Quarantined"):
-        table.add_column(header)
-    for batch_id, status, read, loaded, quarantined in rows:
+    table = Table(title="Feeds loaded (数据接入情况)")
+    for header, right in (("Source\n来源", False), ("Dataset\n数据集", False),
+                          ("Batches\n批次", True), ("Failed\n失败", True), ("Read\n读取", True),
+                          ("Loaded\n入库", True), ("Quarantined\n隔离", True)):  # fmt: skip
+        table.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for source, dataset, batches, failed, read, loaded, quarantined in rows:
         table.add_row(
-            batch_id,
-            status,
-            *(str(v if v is not None else "") for v in (read, loaded, quarantined)),
-        )
+            source, dataset, str(batches), f"[red]{failed}[/]" if failed else "0",
+            f"{read:,}", f"{loaded:,}", f"{quarantined:,}",
+        )  # fmt: skip
     console.print(table)
 
 
