@@ -22,6 +22,8 @@ select
     ({{ relation }}.workers_insured >= ceil(targets.target_rate * {{ relation }}.workers_required))::boolean
         as is_on_track
 from {{ relation }}
-left join regions on regions.region_code = {{ relation }}.region_code
-left join targets on targets.target_year = {{ relation }}.roster_year
+left join {{ ref('ref_regions') }} as regions
+    on regions.region_code = {{ relation }}.region_code
+left join {{ ref('ref_coverage_targets') }} as targets
+    on targets.target_year = {{ relation }}.roster_year
 {% endmacro %}

@@ -30,6 +30,7 @@ def build_world(scale: str, seed: int) -> World:
     build_people(world, rng)
     simulate.plant_deaths(world, rng)
     simulate.injuries(world, rng, END_OF_DATA)  # may enrol a worker after an accident
+    simulate.plant_headcount_swings(world, rng)
     simulate.enrolment_changes(world, rng)
     simulate.health_and_registry(world, rng, END_OF_DATA)
     income = simulate.monthly_contribution_income(world)
@@ -60,6 +61,11 @@ def generate(
         progress(f"writing {contributions} {d.month_label(month)}")
         rows = simulate.contributions_for_month(world, month, rng)
         writer.write_batch(contract, d.month_start(month).strftime("%Y-%m"), rows, month)
+    world.truth["falling_contribution_base"] = [
+        {"credit_code": e.credit_code, "from_month": d.month_label(simulate.CUT_FROM_MONTH)}
+        for i, e in enumerate(world.employers)
+        if simulate.cuts_base(i)
+    ]
     truth = {
         "scale": scale,
         "seed": seed,

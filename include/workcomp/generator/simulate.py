@@ -54,6 +54,25 @@ def plant_deaths(world: World, rng: random.Random) -> None:
                 spell.end = spell.start + 1
 
 
+SWING_MONTH = (2024 - d.START_YEAR) * 12 + 5  # June 2024
+
+
+def plant_headcount_swings(world: World, rng: random.Random) -> None:
+    """Some employers drop half their insured staff for a month (增减人数变动大, 003 §二3)."""
+    swinging = {i for i in range(len(world.employers)) if i % 89 == 7}
+    for spell in world.spells:
+        if (
+            spell.employer in swinging
+            and spell.insured(SWING_MONTH)
+            and spell.insured(SWING_MONTH + 1)
+        ) and rng.random() < 0.5:
+            spell.gap_month = SWING_MONTH
+    world.truth["headcount_swing"] = [
+        {"credit_code": world.employers[i].credit_code, "month": d.month_label(SWING_MONTH)}
+        for i in sorted(swinging)
+    ]
+
+
 def enrolment_changes(world: World, rng: random.Random) -> None:
     out = world.records["social_insurance__enrolment_changes"]
     seen_workers: set[int] = set()
@@ -103,9 +122,27 @@ def enrolment_changes(world: World, rng: random.Random) -> None:
                 }
             )
         event(spell, kind, spell.insured_from)
+        if spell.gap_month is not None:
+            event(spell, "减员", spell.gap_month)
+            event(spell, "增员", spell.gap_month + 1)
         until = spell.insured_until or spell.end
         if until < d.MONTHS:
             event(spell, "减员", until)
+
+
+CUT_FROM_MONTH = d.MONTHS - 6
+
+
+def cuts_base(employer_index: int) -> bool:
+    """Employers that declare 40% lower bases from mid-2025 (缴费基数水平下降多, seed 003 §二3)."""
+    return employer_index % 97 == 13
+
+
+def declared_base(world: World, spell: Spell, month: int) -> Decimal:
+    base = world.base(spell, month)
+    if month >= CUT_FROM_MONTH and cuts_base(spell.employer):
+        base = (base * Decimal("0.6")).quantize(Decimal("1"))
+    return base
 
 
 def contributions_for_month(world: World, month: int, rng: random.Random) -> list[dict]:
@@ -117,7 +154,7 @@ def contributions_for_month(world: World, month: int, rng: random.Random) -> lis
         if not spell.insured(month):
             continue
         employer = world.employers[spell.employer]
-        base = world.base(spell, month)
+        base = declared_base(world, spell, month)
         due = (base * employer.rate).quantize(CENT)
         rows.append(
             {
@@ -142,7 +179,7 @@ def monthly_contribution_income(world: World) -> list[Decimal]:
             continue
         rate = world.employers[spell.employer].rate
         for month in range(spell.insured_from, spell.insured_until or spell.end):
-            income[month] += (world.base(spell, month) * rate).quantize(CENT)
+            income[month] += (declared_base(world, spell, month) * rate).quantize(CENT)
     return income
 
 

@@ -57,9 +57,10 @@ class Spell:
     insured_from: int | None  # month index enrolment takes effect; None = never insured
     position: str
     insured_until: int | None = None  # exclusive; defaults to end
+    gap_month: int | None = None  # removed for one month and added back (headcount swing)
 
     def insured(self, month: int) -> bool:
-        if self.insured_from is None:
+        if self.insured_from is None or month == self.gap_month:
             return False
         return self.insured_from <= month < (self.insured_until or self.end)
 

@@ -4,14 +4,6 @@ with enterprises as (
     select * from {{ ref('int_dust_enterprises_joined_insured') }}
 ),
 
-regions as (
-    select * from {{ ref('ref_regions') }}
-),
-
-targets as (
-    select * from {{ ref('ref_coverage_targets') }}
-),
-
 aggregated as (
     select
         roster_year,
