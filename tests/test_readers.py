@@ -88,3 +88,28 @@ def test_unsupported_file_type(tmp_path):
     path.write_bytes(b"\x03")
     with pytest.raises(FileUnreadable, match=r"employers\.dbf: unsupported file type"):
         open_delivered(path, EMPLOYERS)
+
+
+def test_vertically_merged_cells_fill_every_row_they_span(tmp_path):
+    path = tmp_path / "merged.xlsx"
+    header = ["序号", "所属行业", "企业名称", "统一社会信用代码", "行政区划代码", "职工人数"]
+    rows = [[1, "煤矿", "甲煤业", CODE, "150802", 10],
+            [2, None, "乙煤业", CODE, "150802", 20],
+            [3, None, "丙煤业", CODE, "150821", 30],
+            [4, "冶金", "丁冶炼", CODE, "150821", 40]]  # fmt: skip
+    _roster_workbook(path, header, rows)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.active.merge_cells("B4:B6")  # 所属行业 煤矿 for the three coal mines
+    wb.save(path)
+    got = [
+        (n, r["industry_category"], r["enterprise_name"])
+        for n, r in open_delivered(path, ROSTER).rows
+    ]
+    assert got == [
+        (4, "煤矿", "甲煤业"),
+        (5, "煤矿", "乙煤业"),
+        (6, "煤矿", "丙煤业"),
+        (7, "冶金", "丁冶炼"),
+    ]

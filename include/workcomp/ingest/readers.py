@@ -88,15 +88,33 @@ def _form_values(contract: Contract, rows_above: list[list[object]]) -> dict[str
     return values
 
 
+MERGE_AWARE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _unmerged_rows(sheet) -> Iterator[list[object]]:
+    """Rows with every cell of a merged range holding the range's top-left value."""
+    fill = {}
+    for merged in sheet.merged_cells.ranges:
+        value = sheet.cell(merged.min_row, merged.min_col).value
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                fill[(r, c)] = value
+    for r, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        yield [fill.get((r, c), v) for c, v in enumerate(cells, start=1)]
+
+
 def read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
     from openpyxl import load_workbook
 
+    # Forms are small and often merge cells (one 所属行业 spanning several enterprises); only a
+    # fully loaded sheet knows its merged ranges. Large extracts stream read-only instead.
+    small = path.stat().st_size <= MERGE_AWARE_MAX_BYTES
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, read_only=not small, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileUnreadable(path, f"not a readable xlsx workbook ({exc})") from exc
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    rows = _unmerged_rows(sheet) if small else sheet.iter_rows(values_only=True)
     above: list[list[object]] = []
     index = None
     header_row = 0
