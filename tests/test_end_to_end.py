@@ -129,3 +129,28 @@ def test_running_again_changes_nothing(first_run):
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     assert mart(url) == before_mart
     assert counts(url) == before_counts
+
+
+PII_COLUMNS = {"resident_id", "worker_name", "person_name", "trainee_name", "contact_person",
+               "contact_phone"}  # fmt: skip
+
+
+def test_no_name_or_id_number_reaches_staging_or_marts(first_run):
+    url, *_ = first_run
+    from workcomp.contracts import all_contracts
+
+    pii = {c.name for k in all_contracts().values() for c in k.all_fields if c.pii}
+    assert pii == PII_COLUMNS  # the contracts flag exactly these
+    with psycopg.connect(url) as conn:
+        leaked = conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema in ('staging', 'intermediate', 'marts')"
+            " and column_name = any(%s)",
+            (sorted(pii),),
+        ).fetchall()
+        keys = conn.execute(
+            "select count(*), count(distinct person_key), min(length(person_key))"
+            " from staging.stg_social_insurance__enrolment_changes"
+        ).fetchone()
+    assert leaked == []
+    assert keys[0] > 0 and keys[1] < keys[0] and keys[2] == 64  # one key per person, sha-256

@@ -127,10 +127,12 @@ def generate_cmd(scale: str, seed: int, landing: Path | None) -> None:
 
 @main.command("docs")
 def docs_cmd() -> None:
-    """Regenerate docs/feeds.md and docs/examples/ from the feed contracts."""
-    from workcomp.feed_docs import write_docs
+    """Regenerate docs/feeds.md, docs/examples/ and the dbt sources from the feed contracts."""
+    from workcomp.feed_docs import write_dbt_sources, write_docs
 
     console.print(f"written: {write_docs()}")
+    for path in write_dbt_sources(settings.DBT_PROJECT_DIR):
+        console.print(f"written: {path}")
 
 
 def dbt_manifest(url: str | None = None) -> Path:

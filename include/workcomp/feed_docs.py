@@ -129,3 +129,73 @@ def write_docs(docs_dir: Path = DOCS_DIR) -> Path:
     path = docs_dir / "feeds.md"
     path.write_text(render_feeds_md(examples), encoding="utf-8")
     return path
+
+
+# --- dbt sources --------------------------------------------------------------------------
+
+SOURCE_DESCRIPTIONS = {
+    "health": "Health department feeds (卫生健康委), loaded by the ingest_health DAG.",
+    "social_insurance": "Social-insurance agency feeds (人社局/社保经办机构), loaded by the "
+    "ingest_social_insurance DAG.",
+    "emergency_management": "Emergency management feeds (应急管理局), loaded by the "
+    "ingest_emergency_management DAG.",
+    "public_security": "Public security feeds (公安局), loaded by the ingest_public_security DAG.",
+}
+FRESHNESS_DAYS = {  # warn, error: a twice-yearly roster is not late after a month
+    "health": (200, 400),
+    "social_insurance": (45, 400),
+    "emergency_management": (45, 400),
+    "public_security": (45, 400),
+}
+LINEAGE = (
+    ("_batch_id", "Delivered batch (批次), <source>/<dataset>/<batch folder>"),
+    ("_source_file", "Delivered file name (文件名)"),
+    ("_row_number", "Row number in the delivered file (行号)"),
+    ("_loaded_at", "When the row was loaded (入库时间)"),
+)
+
+
+def render_dbt_sources(source: str) -> str:
+    import yaml
+
+    tables = []
+    for c in all_contracts().values():
+        if c.source != source:
+            continue
+        columns = [{"name": n, "description": d} for n, d in LINEAGE]
+        columns += [
+            {
+                "name": col.name,
+                "description": col.description + (" — personal data" if col.pii else ""),
+            }
+            for col in c.all_fields
+        ]
+        tables.append({
+            "name": c.dataset, "identifier": c.table,
+            "description": f"{c.title}: {c.description} One row per delivered row, canonical text.",
+            "columns": columns,
+        })  # fmt: skip
+    warn, error = FRESHNESS_DAYS[source]
+    doc = {"version": 2, "sources": [{
+        "name": source, "description": SOURCE_DESCRIPTIONS[source], "schema": "raw",
+        "loaded_at_field": "_loaded_at",
+        "config": {"freshness": {"warn_after": {"count": warn, "period": "day"},
+                                 "error_after": {"count": error, "period": "day"}}},
+        "tables": tables,
+    }]}  # fmt: skip
+    header = f"# Generated from include/workcomp/contracts/{source}/ by `workcomp docs`.\n"
+    return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
+def dbt_sources_path(source: str, project_dir: Path) -> Path:
+    return project_dir / "models" / "staging" / source / f"_{source}__sources.yml"
+
+
+def write_dbt_sources(project_dir: Path) -> list[Path]:
+    paths = []
+    for source in SOURCES:
+        path = dbt_sources_path(source, project_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_dbt_sources(source), encoding="utf-8")
+        paths.append(path)
+    return paths

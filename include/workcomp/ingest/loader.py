@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import secrets
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,12 +46,38 @@ class BatchResult:
     message: str = ""
 
 
+SALT_ENV = "WORKCOMP_HASH_SALT"
+
+
+class SaltMismatch(RuntimeError):
+    pass
+
+
 def bootstrap(conn: psycopg.Connection) -> None:
-    """Create schemas, the batch log, quarantine and SQL helpers (idempotent)."""
+    """Create schemas, the batch log, quarantine and SQL helpers (idempotent).
+
+    The person-key salt comes from WORKCOMP_HASH_SALT when set; otherwise the warehouse makes
+    a random one on first use and keeps it. It never changes afterwards: a different salt
+    would give every person a new key, so a mismatch is an error, not an update.
+    """
     ddl = resources.files("workcomp.warehouse").joinpath("sql/bootstrap.sql").read_text("utf-8")
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('workcomp.bootstrap'))")
         conn.execute(ddl)
+        given = os.environ.get(SALT_ENV)
+        stored = conn.execute(
+            "select value from util.secrets where name = 'person_key_salt'"
+        ).fetchone()
+        if stored is None:
+            conn.execute(
+                "insert into util.secrets (name, value) values ('person_key_salt', %s)",
+                (given or secrets.token_hex(32),),
+            )
+        elif given and given != stored[0]:
+            raise SaltMismatch(
+                f"{SALT_ENV} differs from the salt this warehouse was built with; person keys "
+                "would all change. Unset it, or rebuild the warehouse from raw on purpose."
+            )
 
 
 def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:

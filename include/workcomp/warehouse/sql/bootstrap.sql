@@ -53,3 +53,20 @@ language sql immutable strict parallel safe as $$
                filter (where i = 18)
     from generate_series(1, 18) as i
 $$;
+
+-- Secrets the warehouse keeps for itself; no role but the owner reads them.
+create table if not exists util.secrets (
+    name   text primary key,
+    value  text not null
+);
+revoke all on util.secrets from public;
+
+-- Person key (人员标识): a salted SHA-256 of the resident ID number, so marts can count and
+-- join people without holding their ID numbers. The salt lives only in util.secrets.
+create or replace function util.person_key(resident_id text) returns text
+language sql stable strict parallel safe security definer
+set search_path = pg_catalog, util as $$
+    select encode(sha256(convert_to(s.value || '|' || upper(resident_id), 'UTF8')), 'hex')
+    from util.secrets as s
+    where s.name = 'person_key_salt'
+$$;
