@@ -154,3 +154,36 @@ def test_no_name_or_id_number_reaches_staging_or_marts(first_run):
         ).fetchone()
     assert leaked == []
     assert keys[0] > 0 and keys[1] < keys[0] and keys[2] == 64  # one key per person, sha-256
+
+
+def test_insured_headcount_and_injury_rates_equal_the_generators_truth(first_run):
+    url, *_, truth = first_run
+    rates = truth["rates"]
+    expected = {}
+    keys = set(rates["insured_person_months"]) | set(rates["recognised_injuries"])
+    for key in keys:
+        year, county, division = key.split(":")
+        months = rates["insured_person_months"].get(key, 0)
+        injuries = rates["recognised_injuries"].get(key, 0)
+        avg = (Decimal(months) / 12).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        rate = None
+        if months:
+            rate = (Decimal(injuries) * 1000 * 12 / months).quantize(
+                Decimal("0.0001"), ROUND_HALF_UP
+            )
+        expected[(int(year), county, division)] = (avg, injuries, rate)
+    with psycopg.connect(url) as conn:
+        got = {
+            (r[0], r[1], r[2]): (r[3], r[4], r[5])
+            for r in conn.execute(
+                "select rate_year, region_code, industry_division, avg_insured_workers,"
+                " recognised_injuries, injury_rate_per_mille from marts.fct_injury_rates"
+            ).fetchall()
+        }
+        december = dict(conn.execute(
+            "select extract(year from headcount_month)::text, sum(insured_headcount)::int"
+            " from intermediate.int_insured_headcount_monthly"
+            " where extract(month from headcount_month) = 12 group by 1"
+        ).fetchall())  # fmt: skip
+    assert december == rates["insured_in_december"]
+    assert got == expected

@@ -74,6 +74,7 @@ def generate(
         "datasets": {t: dict(c) for t, c in sorted(writer.stats.items())},
         "anomalies": {k: v for k, v in sorted(world.truth.items()) if k != "coverage"},
         "coverage": world.truth.get("coverage", {}),
+        "rates": simulate.rate_truth(world),
         "counts": {
             "employers": len(world.employers),
             "workers": len(world.workers),

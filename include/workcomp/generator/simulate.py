@@ -48,10 +48,9 @@ def plant_deaths(world: World, rng: random.Random) -> None:
                         {"resident_id": worker.resident_id, "death_month": d.month_label(month)}
                     )
                 else:
-                    spell.end = month + 1
+                    spell.end_at(month + 1)
             elif spell.start > month:
-                spell.insured_from = None
-                spell.end = spell.start + 1
+                spell.end_at(spell.start)  # never starts: the worker has died
 
 
 SWING_MONTH = (2024 - d.START_YEAR) * 12 + 5  # June 2024
@@ -308,7 +307,7 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
         died = accident
         world.truth["work_deaths"].append({"resident_id": worker.resident_id, "case_id": case_id})
         worker.death_month, worker.death_day = month, died
-        spell.end = min(spell.end, month + 1)
+        spell.end_at(month + 1)
         income = d.URBAN_DISPOSABLE_INCOME[died.year - 1]
         paid = recognised_on + dt.timedelta(days=rng.randint(10, 40))
         _pay(
@@ -787,3 +786,37 @@ def prevention_and_fund(world: World, rng: random.Random, income: list[Decimal])
                 }
             )
         balance = closing
+
+
+# --- ground truth for the rate marts ------------------------------------------------------
+
+
+def rate_truth(world: World) -> dict:
+    """Insured person-months and recognised injuries per year, county and GB/T 4754 division.
+
+    Injuries count by accident year under the applying employer (as the marts do); headcount
+    counts every insured month of every spell. Both straight from the simulated world.
+    """
+    employer_by_code = {e.credit_code: e for e in world.employers}
+    months: dict[str, int] = defaultdict(int)
+    for spell in world.spells:
+        employer = world.employers[spell.employer]
+        for month in range(spell.start, spell.end):
+            if spell.insured(month):
+                months[f"{d.year_of(month)}:{employer.county}:{employer.division}"] += 1
+    injuries: dict[str, int] = defaultdict(int)
+    for case in world.records["social_insurance__injury_recognitions"]:
+        if case["conclusion"] == "不予认定":
+            continue
+        employer = employer_by_code[case["credit_code"]]
+        injuries[f"{case['accident_date'][:4]}:{employer.county}:{employer.division}"] += 1
+    december = defaultdict(int)
+    for spell in world.spells:
+        for year in range(d.START_YEAR, d.END_YEAR + 1):
+            if spell.insured((year - d.START_YEAR) * 12 + 11):
+                december[str(year)] += 1
+    return {
+        "insured_person_months": dict(sorted(months.items())),
+        "recognised_injuries": dict(sorted(injuries.items())),
+        "insured_in_december": dict(sorted(december.items())),
+    }

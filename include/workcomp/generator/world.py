@@ -59,6 +59,12 @@ class Spell:
     insured_until: int | None = None  # exclusive; defaults to end
     gap_month: int | None = None  # removed for one month and added back (headcount swing)
 
+    def end_at(self, end: int) -> None:
+        """Employment ends earlier (death): an enrolment planned after that never happens."""
+        self.end = min(self.end, end)
+        if self.insured_from is not None and self.insured_from >= self.end:
+            self.insured_from = None
+
     def insured(self, month: int) -> bool:
         if self.insured_from is None or month == self.gap_month:
             return False
