@@ -187,3 +187,31 @@ def test_insured_headcount_and_injury_rates_equal_the_generators_truth(first_run
         ).fetchall())  # fmt: skip
     assert december == rates["insured_in_december"]
     assert got == expected
+
+
+def test_fund_marts_equal_the_generators_ledger(first_run):
+    url, *_, truth = first_run
+    expected = {}
+    for month, figures in truth["fund_monthly"].items():
+        year = int(month[:4])
+        sums = expected.setdefault(year, [Decimal(0)] * 3)
+        for i, key in enumerate(
+            ("contribution_income", "benefit_expenditure", "prevention_expenditure")
+        ):
+            sums[i] += Decimal(figures[key])
+    breaks = {}
+    for planted in truth["anomalies"]["fund_ledger_break"]:
+        breaks[int(planted["month"][:4])] = breaks.get(int(planted["month"][:4]), 0) + 1
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select fund_year, contribution_income, benefit_expenditure, prevention_expenditure,"
+            " months_not_reconciled, prevention_fee_ratio from marts.fct_fund_yearly"
+        ).fetchall()
+    got = {r[0]: [r[1], r[2], r[3]] for r in rows}
+    assert got == expected
+    assert {r[0]: r[4] for r in rows if r[4]} == breaks
+    ratios = {r[0]: r[5] for r in rows}
+    for year in range(2021, 2026):
+        previous_income = expected[year - 1][0]
+        want = (expected[year][2] / previous_income).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+        assert ratios[year] == want, year

@@ -72,7 +72,10 @@ def generate(
         "end_of_data": END_OF_DATA.isoformat(),
         "contribution_months": [d.month_label(m) for m in range(first, d.MONTHS)],
         "datasets": {t: dict(c) for t, c in sorted(writer.stats.items())},
-        "anomalies": {k: v for k, v in sorted(world.truth.items()) if k != "coverage"},
+        "anomalies": {
+            k: v for k, v in sorted(world.truth.items()) if k not in ("coverage", "fund_monthly")
+        },
+        "fund_monthly": world.truth["fund_monthly"],
         "coverage": world.truth.get("coverage", {}),
         "rates": simulate.rate_truth(world),
         "counts": {

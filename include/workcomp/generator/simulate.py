@@ -761,6 +761,14 @@ def prevention_and_fund(world: World, rng: random.Random, income: list[Decimal])
     for p in rec["social_insurance__benefit_payments"]:
         day = dt.date.fromisoformat(p["payment_date"])
         benefits[(day.year - d.START_YEAR) * 12 + day.month - 1] += Decimal(p["amount"])
+    world.truth["fund_monthly"] = {
+        d.month_label(m): {
+            "contribution_income": str(income[m].quantize(CENT)),
+            "benefit_expenditure": str(benefits[m].quantize(CENT)),
+            "prevention_expenditure": str(spend[m].quantize(CENT)),
+        }
+        for m in range(d.MONTHS)
+    }
     balance = (sum(income[:12]) * 2).quantize(CENT)
     broken = rng.randrange(12, d.MONTHS)
     for month in range(d.MONTHS):
