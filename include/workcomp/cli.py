@@ -258,6 +258,65 @@ def print_batches(url: str) -> None:
     console.print(table)
 
 
+def print_rates_and_fund(url: str) -> None:
+    """Short summaries of the incident and fund marts."""
+    from workcomp.warehouse.connection import connect
+
+    with connect(url) as conn:
+        overall = conn.execute(
+            """
+            select rate_year, sum(recognised_injuries),
+                   round(sum(recognised_injuries) * 1000 / nullif(sum(avg_insured_workers), 0), 2)
+            from marts.fct_injury_rates group by rate_year order by rate_year
+            """
+        ).fetchall()
+        top = conn.execute(
+            """
+            select r.industry_division, d.division_name, round(sum(r.recognised_injuries) * 1000
+                   / nullif(sum(r.avg_insured_workers), 0), 2) as rate, sum(r.recognised_injuries)
+            from marts.fct_injury_rates r
+            left join reference.ref_industry_divisions d on d.division_code = r.industry_division
+            group by 1, 2 having sum(r.avg_insured_workers) >= 100
+            order by rate desc nulls last limit 5
+            """
+        ).fetchall()
+        fund = conn.execute(
+            """
+            select fund_year, contribution_income, benefit_expenditure, prevention_fee_ratio,
+                   prevention_fee_cap, is_over_cap, is_under_floor, training_share,
+                   months_not_reconciled
+            from marts.fct_fund_yearly order by fund_year
+            """
+        ).fetchall()
+    table = Table(title="Work-injury rate (工伤发生率 ‰, recognised injuries per 1,000 insured)")
+    for header in ("Year 年度", "Injuries 认定工伤", "Rate ‰ 发生率"):
+        table.add_column(header, justify="right")
+    for year, injuries, rate in overall:
+        table.add_row(str(year), f"{injuries:,}", "—" if rate is None else f"{rate}")
+    console.print(table)
+    table = Table(title="Highest-rate industries 2020–2025 (高发行业)")
+    for header in ("Division 大类", "Name 名称", "Rate ‰", "Injuries"):
+        table.add_column(header)
+    for division, name, rate, injuries in top:
+        table.add_row(division, name or "", f"{rate}", f"{injuries:,}")
+    console.print(table)
+    table = Table(title="Fund and prevention fee (基金收支与工伤预防费)")
+    headers = ("Year 年度", "Contributions 征缴收入", "Benefits 待遇支出", "Prevention 预防费占比",
+               "Cap 上限", "Training 培训占比", "Flags 提示")  # fmt: skip
+    for header in headers:
+        table.add_column(header, justify="right")
+    for year, income, benefits, ratio, cap, over, under, training, breaks in fund:
+        checks = (("over cap 超上限", over), ("under floor 低于下限", under),
+                  (f"{breaks} month(s) unbalanced 不平衡", breaks))  # fmt: skip
+        flags = [flag for flag, on in checks if on]
+        table.add_row(
+            str(year), f"{income:,.0f}", f"{benefits:,.0f}",
+            "—" if ratio is None else f"{ratio:.2%}", f"{cap:.0%}",
+            "—" if training is None else f"{training:.0%}", ", ".join(flags),
+        )  # fmt: skip
+    console.print(table)
+
+
 @main.command("coverage")
 def coverage_cmd() -> None:
     """Print the coverage mart per county and year against target."""
@@ -305,6 +364,7 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
     run_dags(MAIN_DAGS, env, log_path)
     print_batches(url)
     print_coverage(url)
+    print_rates_and_fund(url)
     from workcomp.quality.suites import data_docs_index
 
     console.print(f"Data Docs (Great Expectations): {data_docs_index()}")
