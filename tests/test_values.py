@@ -71,3 +71,44 @@ def test_region_codes_must_be_in_use():
         with pytest.raises(CellError) as err:
             canonical(bad, column)
         assert err.value.code == code
+
+
+def _column(kind, **kw):
+    return Column(name="c", type=kind, **kw)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "code"),
+    [
+        ("decimal", "十万", "not_number"),
+        ("decimal", "NaN", "not_number"),
+        ("boolean", "也许", "bad_boolean"),
+        ("resident_id", "15082119800101001", "bad_length"),
+        ("resident_id", "1508211980010100AX", "bad_format"),
+        ("resident_id", "150821198001010010", "bad_check_digit"),
+        ("uscc", "9115080", "bad_length"),
+        ("uscc", "9115080A0000000000", "bad_format"),
+        ("month", "2021-13", "bad_date"),
+        ("month", "20213", "bad_date"),
+        ("month", "2999-01", "future_date"),
+        ("datetime", "2021-03-05 25:10", "bad_date"),
+        ("industry_code", "A01", "bad_format"),
+        ("industry_code", "9901", "unknown_code"),
+        ("date", "2021-02-30", "bad_date"),
+    ],
+)  # fmt: skip
+def test_every_value_reason_code(kind, text, code):
+    with pytest.raises(CellError) as err:
+        canonical(text, _column(kind))
+    assert err.value.code == code
+
+
+def test_decimal_range_and_canonical_forms():
+    assert canonical("１，２００．５元", _column("decimal")) == "1200.50"
+    assert canonical("2021年3月", _column("month")) == "2021-03"
+    assert canonical("202103", _column("month")) == "2021-03"
+    assert canonical("2021/3/5 8:05", _column("datetime")) == "2021-03-05 08:05:00"
+    assert canonical("否", _column("boolean")) == "false"
+    with pytest.raises(CellError) as err:
+        canonical("0.09", _column("decimal", max=0.05))
+    assert err.value.code == "out_of_range"
