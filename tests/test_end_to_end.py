@@ -215,3 +215,24 @@ def test_fund_marts_equal_the_generators_ledger(first_run):
         previous_income = expected[year - 1][0]
         want = (expected[year][2] / previous_income).quantize(Decimal("0.000001"), ROUND_HALF_UP)
         assert ratios[year] == want, year
+
+
+def test_inspection_ledger_and_disease_register_agree_with_the_truth(first_run):
+    url, *_, truth = first_run
+    with psycopg.connect(url) as conn:
+        ledger = conn.execute(
+            "select ledger_year, region_code, sum(workers_total)::int, sum(workers_insured)::int,"
+            " bool_or(refer_to_labour_inspection) from marts.fct_key_enterprise_inspection_ledger"
+            " group by 1, 2"
+        ).fetchall()
+        cases = dict(conn.execute(
+            "select diagnosis_year::text, count(*)::int from marts.fct_occupational_disease_cases"
+            " group by 1"
+        ).fetchall())  # fmt: skip
+    coverage = truth["coverage"]
+    assert {
+        f"{y}:{c}": {"workers_required": t, "workers_insured": i} for y, c, t, i, _ in ledger
+    } == coverage
+    for year, county, total, insured, referred in ledger:
+        assert referred == (insured < total), (year, county)
+    assert cases == truth["occupational_disease_cases"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,6 +79,13 @@ def generate(
         "fund_monthly": world.truth["fund_monthly"],
         "coverage": world.truth.get("coverage", {}),
         "rates": simulate.rate_truth(world),
+        "occupational_disease_cases": dict(
+            sorted(
+                Counter(
+                    r["diagnosis_date"][:4] for r in world.records["health__occupational_diagnoses"]
+                ).items()
+            )
+        ),
         "counts": {
             "employers": len(world.employers),
             "workers": len(world.workers),
