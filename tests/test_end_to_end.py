@@ -236,3 +236,24 @@ def test_inspection_ledger_and_disease_register_agree_with_the_truth(first_run):
     for year, county, total, insured, referred in ledger:
         assert referred == (insured < total), (year, county)
     assert cases == truth["occupational_disease_cases"]
+
+
+def test_high_risk_positions_equal_the_truth_and_respect_the_exposure_minimum(first_run):
+    url, *_, truth = first_run
+    rates = truth["rates"]
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select injury_year, industry_division, position, recognised_injuries,"
+            " exposed_workers, rate_per_1000_exposed, rank_in_division"
+            " from marts.fct_high_risk_positions"
+        ).fetchall()
+    got = {f"{y}:{d}:{p}": n for y, d, p, n, *_ in rows}
+    assert got == rates["injuries_by_position"]
+    for year, division, position, injuries, exposed, rate, rank in rows:
+        want = rates["exposed_by_position"].get(f"{year}:{division}:{position}")
+        assert exposed == want
+        if want is None or want < 30:  # dbt var min_exposed_workers_for_rank
+            assert rate is None and rank is None
+        else:
+            expected = (Decimal(injuries) * 1000 / want).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            assert rate == expected and rank >= 1

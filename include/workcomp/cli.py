@@ -280,6 +280,17 @@ def print_rates_and_fund(url: str) -> None:
             order by rate desc nulls last limit 5
             """
         ).fetchall()
+        positions = conn.execute(
+            """
+            select p.injury_year, p.industry_division, d.division_name, p.position,
+                   p.rate_per_1000_exposed, p.recognised_injuries, p.exposed_workers
+            from marts.fct_high_risk_positions p
+            left join reference.ref_industry_divisions d on d.division_code = p.industry_division
+            where p.rate_per_1000_exposed is not null
+              and p.injury_year = (select max(injury_year) - 1 from marts.fct_high_risk_positions)
+            order by p.rate_per_1000_exposed desc limit 5
+            """
+        ).fetchall()
         fund = conn.execute(
             """
             select fund_year, contribution_income, benefit_expenditure, prevention_fee_ratio,
@@ -299,6 +310,19 @@ def print_rates_and_fund(url: str) -> None:
         table.add_column(header)
     for division, name, rate, injuries in top:
         table.add_row(division, name or "", f"{rate}", f"{injuries:,}")
+    console.print(table)
+    table = Table(title="Top five high-risk positions, last full year (高发岗位)")
+    for header in (
+        "Year 年度",
+        "Industry 行业",
+        "Position 岗位",
+        "Rate ‰ 千人发生率",
+        "Injuries",
+        "Exposed",
+    ):
+        table.add_column(header)
+    for year, _division, name, position, rate, injuries, exposed in positions:
+        table.add_row(str(year), name or "", position, f"{rate}", str(injuries), f"{exposed:,}")
     console.print(table)
     table = Table(title="Fund and prevention fee (基金收支与工伤预防费)")
     headers = ("Year 年度", "Contributions 征缴收入", "Benefits 待遇支出", "Prevention 预防费占比",

@@ -823,7 +823,18 @@ def rate_truth(world: World) -> dict:
         for year in range(d.START_YEAR, d.END_YEAR + 1):
             if spell.insured((year - d.START_YEAR) * 12 + 11):
                 december[str(year)] += 1
+    by_position: dict[str, int] = defaultdict(int)
+    for case in world.records["social_insurance__injury_recognitions"]:
+        if case["conclusion"] != "不予认定" and case["position"]:
+            division = employer_by_code[case["credit_code"]].division
+            by_position[f"{case['accident_date'][:4]}:{division}:{case['position']}"] += 1
+    exposed: dict[str, set] = defaultdict(set)
+    for row in world.records["health__dust_workers"]:
+        division = employer_by_code[row["credit_code"]].division
+        exposed[f"{row['_year']}:{division}:{row['position']}"].add(row["resident_id"])
     return {
+        "injuries_by_position": dict(sorted(by_position.items())),
+        "exposed_by_position": {k: len(v) for k, v in sorted(exposed.items())},
         "insured_person_months": dict(sorted(months.items())),
         "recognised_injuries": dict(sorted(injuries.items())),
         "insured_in_december": dict(sorted(december.items())),
