@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from workcomp.generator import domain as d
-from workcomp.generator.world import CENT, Spell, World, _name, _weighted
+from workcomp.generator.world import CENT, Employer, Spell, Worker, World, _name, _weighted
 
 
 def _day_in(month: int, rng: random.Random, lo: int = 1, hi: int = 28) -> dt.date:
@@ -291,17 +292,11 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
     if conclusion == "不予认定":
         return case_id
     wage = world.base(spell, month)
-    _pay(
-        world,
-        rng,
-        cases,
-        case_id,
-        worker,
-        employer,
+    claim = Claim(world, cases, case_id, worker, employer, end_of_data)
+    claim.pay(
         "医疗费",
         Decimal(int(rng.lognormvariate(9.4, 0.8))),
         recognised_on + dt.timedelta(days=rng.randint(20, 90)),
-        end_of_data,
     )
     if fatal:
         died = accident
@@ -310,35 +305,11 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
         spell.end_at(month + 1)
         income = d.URBAN_DISPOSABLE_INCOME[died.year - 1]
         paid = recognised_on + dt.timedelta(days=rng.randint(10, 40))
-        _pay(
-            world,
-            rng,
-            cases,
-            case_id,
-            worker,
-            employer,
-            "一次性工亡补助金",
-            Decimal(20 * income),
-            paid,
-            end_of_data,
-        )
+        claim.pay("一次性工亡补助金", Decimal(20 * income), paid)
         avg = d.REGION_AVG_MONTHLY_WAGE[died.year]
-        _pay(
-            world,
-            rng,
-            cases,
-            case_id,
-            worker,
-            employer,
-            "丧葬补助金",
-            Decimal(6 * avg),
-            paid,
-            end_of_data,
-        )
+        claim.pay("丧葬补助金", Decimal(6 * avg), paid)
     elif rng.random() < 0.45:
-        _assess(
-            world, rng, cases, case_id, worker, employer, spell, recognised_on, wage, end_of_data
-        )
+        _assess(claim, rng, recognised_on, wage)
     _safety_accident(world, rng, cases, employer, accident, category, fatal, group)
     if category == "02" and group != "transport" and rng.random() < 0.6:
         liability = _weighted(
@@ -359,9 +330,10 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
     return case_id
 
 
-def _assess(world, rng, cases, case_id, worker, employer, spell, recognised_on, wage, end_of_data):
+def _assess(claim: Claim, rng: random.Random, recognised_on: dt.date, wage: Decimal) -> None:
+    world, cases, case_id, worker = claim.world, claim.cases, claim.case_id, claim.worker
     day = recognised_on + dt.timedelta(days=rng.randint(90, 300))
-    if day > end_of_data:
+    if day > claim.end_of_data:
         return
     grade = _weighted(rng, d.GRADE_WEIGHTS)
     care = {1: "完全生活自理障碍", 2: "大部分生活自理障碍", 3: "部分生活自理障碍"}.get(grade, "无")
@@ -377,34 +349,12 @@ def _assess(world, rng, cases, case_id, worker, employer, spell, recognised_on, 
     )
     months = d.DISABILITY_SUBSIDY_MONTHS[grade]
     paid = day + dt.timedelta(days=rng.randint(15, 60))
-    _pay(
-        world,
-        rng,
-        cases,
-        case_id,
-        worker,
-        employer,
-        "一次性伤残补助金",
-        wage * months,
-        paid,
-        end_of_data,
-    )
+    claim.pay("一次性伤残补助金", wage * months, paid)
     if grade >= 5 and rng.random() < 0.35:  # leaves the job: one-time medical subsidy
         paid = paid + dt.timedelta(days=rng.randint(30, 200))
         avg = d.REGION_AVG_MONTHLY_WAGE[min(paid.year, d.END_YEAR)]
         months = d.MEDICAL_SUBSIDY_MONTHS[grade]
-        if _pay(
-            world,
-            rng,
-            cases,
-            case_id,
-            worker,
-            employer,
-            "一次性工伤医疗补助金",
-            Decimal(avg * months),
-            paid,
-            end_of_data,
-        ):
+        if claim.pay("一次性工伤医疗补助金", Decimal(avg * months), paid):
             years_left = d.retirement_age(worker.sex) - _age_on(worker.birth, paid)
             if years_left <= 5:
                 world.truth["medical_subsidy_near_retirement"].append(
@@ -412,21 +362,33 @@ def _assess(world, rng, cases, case_id, worker, employer, spell, recognised_on, 
                 )
 
 
-def _pay(world, rng, cases, case_id, worker, employer, item, amount, day, end_of_data) -> bool:
-    if day > end_of_data:
-        return False
-    world.records["social_insurance__benefit_payments"].append(
-        {
-            "payment_id": cases.next("ZF", day),
-            "case_id": case_id,
-            "resident_id": worker.resident_id,
-            "credit_code": employer.credit_code,
-            "item": item,
-            "amount": str(Decimal(amount).quantize(CENT)),
-            "payment_date": day.isoformat(),
-        }
-    )
-    return True
+@dataclass
+class Claim:
+    """One recognised case: where its payments go and until when they can happen."""
+
+    world: World
+    cases: Cases
+    case_id: str
+    worker: Worker
+    employer: Employer
+    end_of_data: dt.date
+
+    def pay(self, item: str, amount: Decimal, day: dt.date) -> bool:
+        """Record a benefit payment; False when it would fall after the data ends."""
+        if day > self.end_of_data:
+            return False
+        self.world.records["social_insurance__benefit_payments"].append(
+            {
+                "payment_id": self.cases.next("ZF", day),
+                "case_id": self.case_id,
+                "resident_id": self.worker.resident_id,
+                "credit_code": self.employer.credit_code,
+                "item": item,
+                "amount": str(Decimal(amount).quantize(CENT)),
+                "payment_date": day.isoformat(),
+            }
+        )
+        return True
 
 
 def _safety_accident(world, rng, cases, employer, accident, category, fatal, group) -> None:
