@@ -257,3 +257,27 @@ def test_high_risk_positions_equal_the_truth_and_respect_the_exposure_minimum(fi
         else:
             expected = (Decimal(injuries) * 1000 / want).quantize(Decimal("0.01"), ROUND_HALF_UP)
             assert rate == expected and rank >= 1
+
+
+def test_every_model_and_column_is_documented(first_run):
+    import json
+
+    from workcomp.settings import DBT_PROJECT_DIR
+
+    url, *_ = first_run
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    models = {
+        (n["schema"], n["alias"]): n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+    }
+    with psycopg.connect(url) as conn:
+        built = conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema in ('staging', 'intermediate', 'marts')"
+        ).fetchall()
+    assert {(s, t) for s, t, _ in built} == set(models)
+    for schema, table, column in built:
+        node = models[(schema, table)]
+        assert node["description"], table
+        assert node["columns"].get(column, {}).get("description"), f"{table}.{column}"
