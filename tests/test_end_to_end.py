@@ -11,6 +11,7 @@ import subprocess
 import sys
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -281,3 +282,31 @@ def test_every_model_and_column_is_documented(first_run):
         node = models[(schema, table)]
         assert node["description"], table
         assert node["columns"].get(column, {}).get("description"), f"{table}.{column}"
+
+
+def test_dbt_docs_generate_catalogues_every_mart(first_run, tmp_path):
+    import json
+
+    from workcomp.orchestration.environment import dbt_environment
+    from workcomp.settings import DBT_PROJECT_DIR
+
+    url, env, *_ = first_run
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "docs", "generate", "--project-dir",
+         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path",
+         str(tmp_path), "--quiet"],
+        env={**env, **dbt_environment(url)}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    catalog = json.loads((tmp_path / "catalog.json").read_text())
+    marts = {k for k, n in catalog["nodes"].items() if n["metadata"]["schema"] == "marts"}
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    expected = {
+        k for k, n in manifest["nodes"].items()
+        if n["resource_type"] == "model" and n["schema"] == "marts"
+    }  # fmt: skip
+    assert marts == expected and len(expected) >= 10
+    assert {m["name"] for m in manifest["metrics"].values()} >= {
+        "key_industry_coverage_rate", "injury_rate_per_mille", "prevention_fee_ratio",
+    }  # fmt: skip
+    assert len(manifest["exposures"]) == 3
