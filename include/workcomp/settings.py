@@ -35,4 +35,3 @@ def gx_root() -> Path:
 DAGS_DIR = PROJECT_ROOT / "dags"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"

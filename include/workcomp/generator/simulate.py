@@ -204,7 +204,6 @@ def _fatality_rate(group: str) -> float:
 def injuries(world: World, rng: random.Random, end_of_data: dt.date) -> None:
     """Work injuries, recognitions, assessments, benefits, accidents and traffic records."""
     cases = Cases()
-    rec = world.records
     for spell in world.spells:
         employer = world.employers[spell.employer]
         group = d.division_group(employer.division)
@@ -237,7 +236,6 @@ def injuries(world: World, rng: random.Random, end_of_data: dt.date) -> None:
                         )
     _non_work_traffic(world, rng, cases)
     _death_records(world, rng)
-    del rec  # records are filled through world.records
 
 
 def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -> str | None:

@@ -80,7 +80,7 @@ def build_expectation(entry: dict):
     value_set = kwargs.get("value_set")
     if isinstance(value_set, dict):  # the allowed values live in a dbt seed
         kwargs["value_set"] = sorted(seed_values(value_set["seed"], value_set["column"]))
-    cls = getattr(gxe, _camel(kind.removeprefix("expect_")).join(("Expect", "")), None)
+    cls = getattr(gxe, "Expect" + _camel(kind.removeprefix("expect_")), None)
     if cls is None:
         raise ValueError(f"unknown expectation {kind!r}")
     return cls(**kwargs)
