@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from workcomp.generator import generate
 from workcomp.ingest.loader import bootstrap
 from workcomp.warehouse.connection import with_database
 from workcomp.warehouse.embedded import EmbeddedPostgres
@@ -48,3 +51,35 @@ def fresh_url(server_url):
 def conn(fresh_url):
     with psycopg.connect(fresh_url, autocommit=True) as connection:
         yield connection
+
+
+E2E_SEED = 31
+
+
+def run_main(env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workcomp.cli", "run", "--no-generate"],
+        env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def first_run(server_url, tmp_path_factory):
+    name = "wc_e2e"
+    admin = with_database(server_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    url = with_database(server_url, name)
+    root = tmp_path_factory.mktemp("e2e")
+    truth = generate(root / "landing", root / "truth.json", "tiny", seed=E2E_SEED)
+    env = {
+        **os.environ,
+        "WORKCOMP_DATABASE_URL": url,
+        "WORKCOMP_STATE_DIR": str(root / "state"),
+        "WORKCOMP_LANDING_DIR": str(root / "landing"),
+    }
+    env.pop("AIRFLOW_HOME", None)
+    done = run_main(env)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    return url, env, root, done.stdout, truth

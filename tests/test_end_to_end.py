@@ -6,7 +6,6 @@ files it wrote), and the targets from the seed text (80% in 2020, 90% in 2021, 1
 """
 
 import math
-import os
 import subprocess
 import sys
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,10 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from workcomp.generator import generate
-from workcomp.warehouse.connection import with_database
+from conftest import run_main
 
-SEED = 31
 TARGETS = {2020: Fraction(80, 100), 2021: Fraction(90, 100)}  # 100% from 2022 on
 
 pytestmark = pytest.mark.e2e
@@ -35,13 +32,6 @@ def expected_coverage(truth: dict) -> dict[tuple[int, str], tuple]:
         out[(int(year), county)] = (required, insured, rate, max(needed - insured, 0),
                                     insured >= needed)  # fmt: skip
     return out
-
-
-def run_main(env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workcomp.cli", "run", "--no-generate"],
-        env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
 
 
 def mart(url):
@@ -62,28 +52,6 @@ def counts(url):
             " (select count(*) from raw.batches where status = 'loaded'),"
             " (select count(*) from raw.batches where status <> 'loaded')"
         ).fetchone()
-
-
-@pytest.fixture(scope="module")
-def first_run(server_url, tmp_path_factory):
-    name = "wc_e2e"
-    admin = with_database(server_url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
-    url = with_database(server_url, name)
-    root = tmp_path_factory.mktemp("e2e")
-    truth = generate(root / "landing", root / "truth.json", "tiny", seed=SEED)
-    env = {
-        **os.environ,
-        "WORKCOMP_DATABASE_URL": url,
-        "WORKCOMP_STATE_DIR": str(root / "state"),
-        "WORKCOMP_LANDING_DIR": str(root / "landing"),
-    }
-    env.pop("AIRFLOW_HOME", None)
-    done = run_main(env)
-    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    return url, env, root, done.stdout, truth
 
 
 def test_coverage_mart_equals_the_generators_truth(first_run):

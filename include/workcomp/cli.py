@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from workcomp import settings
@@ -19,10 +18,9 @@ from workcomp.orchestration.environment import (
     dbt_environment,
     with_environment,
 )
+from workcomp.summaries import console, print_coverage, print_mart_summaries
 from workcomp.warehouse.connection import URL_ENV, database_url
 
-# Wide enough for the coverage table when output goes to a file or CI log.
-console = Console(width=None if sys.stdout.isatty() else 132)
 MAIN_DAGS = (
     "ingest_health",
     "ingest_social_insurance",
@@ -199,38 +197,6 @@ def run_dags(dag_ids: tuple[str, ...], env: dict[str, str], log_path: Path) -> N
 # --- reports ---------------------------------------------------------------------------------
 
 
-def coverage_rows(url: str) -> list[tuple]:
-    from workcomp.warehouse.connection import connect
-
-    with connect(url) as conn:
-        return conn.execute(
-            """
-            select coverage_year, region_code, region_name, workers_required, workers_insured,
-                   coverage_rate, target_rate, gap_workers, is_on_track
-            from marts.fct_key_industry_coverage_by_county
-            order by coverage_year, region_code
-            """
-        ).fetchall()
-
-
-def print_coverage(url: str) -> None:
-    table = Table(
-        title="Key-industry coverage by county vs target (尘肺病重点行业参保率 · 各旗县区)"
-    )
-    headers = ("Year\n年度", "County\n旗县区", "Code\n区划代码", "Workers\n应参保人数",
-               "Insured\n已参保人数", "Rate\n参保率", "Target\n目标", "Gap\n差额人数",
-               "On track\n是否达标")  # fmt: skip
-    for header in headers:
-        table.add_column(header, justify="right", no_wrap=True)
-    for year, code, name, required, insured, rate, target, gap, ok in coverage_rows(url):
-        table.add_row(
-            str(year), name, code, f"{required:,}", f"{insured:,}",
-            "—" if rate is None else f"{rate:.1%}", f"{target:.0%}", f"{gap:,}",
-            "[green]yes 是[/]" if ok else "[red]no 否[/]",
-        )  # fmt: skip
-    console.print(table)
-
-
 def print_batches(url: str) -> None:
     """Rows read, loaded and quarantined per dataset, and batches that failed."""
     from workcomp.warehouse.connection import connect
@@ -254,89 +220,6 @@ def print_batches(url: str) -> None:
         table.add_row(
             source, dataset, str(batches), f"[red]{failed}[/]" if failed else "0",
             f"{read:,}", f"{loaded:,}", f"{quarantined:,}",
-        )  # fmt: skip
-    console.print(table)
-
-
-def print_rates_and_fund(url: str) -> None:
-    """Short summaries of the incident and fund marts."""
-    from workcomp.warehouse.connection import connect
-
-    with connect(url) as conn:
-        overall = conn.execute(
-            """
-            select rate_year, sum(recognised_injuries),
-                   round(sum(recognised_injuries) * 1000 / nullif(sum(avg_insured_workers), 0), 2)
-            from marts.fct_injury_rates group by rate_year order by rate_year
-            """
-        ).fetchall()
-        top = conn.execute(
-            """
-            select r.industry_division, d.division_name, round(sum(r.recognised_injuries) * 1000
-                   / nullif(sum(r.avg_insured_workers), 0), 2) as rate, sum(r.recognised_injuries)
-            from marts.fct_injury_rates r
-            left join reference.ref_industry_divisions d on d.division_code = r.industry_division
-            group by 1, 2 having sum(r.avg_insured_workers) >= 100
-            order by rate desc nulls last limit 5
-            """
-        ).fetchall()
-        positions = conn.execute(
-            """
-            select p.injury_year, p.industry_division, d.division_name, p.position,
-                   p.rate_per_1000_exposed, p.recognised_injuries, p.exposed_workers
-            from marts.fct_high_risk_positions p
-            left join reference.ref_industry_divisions d on d.division_code = p.industry_division
-            where p.rate_per_1000_exposed is not null
-              and p.injury_year = (select max(injury_year) - 1 from marts.fct_high_risk_positions)
-            order by p.rate_per_1000_exposed desc limit 5
-            """
-        ).fetchall()
-        fund = conn.execute(
-            """
-            select fund_year, contribution_income, benefit_expenditure, prevention_fee_ratio,
-                   prevention_fee_cap, is_over_cap, is_under_floor, training_share,
-                   months_not_reconciled
-            from marts.fct_fund_yearly order by fund_year
-            """
-        ).fetchall()
-    table = Table(title="Work-injury rate (工伤发生率 ‰, recognised injuries per 1,000 insured)")
-    for header in ("Year 年度", "Injuries 认定工伤", "Rate ‰ 发生率"):
-        table.add_column(header, justify="right")
-    for year, injuries, rate in overall:
-        table.add_row(str(year), f"{injuries:,}", "—" if rate is None else f"{rate}")
-    console.print(table)
-    table = Table(title="Highest-rate industries 2020–2025 (高发行业)")
-    for header in ("Division 大类", "Name 名称", "Rate ‰", "Injuries"):
-        table.add_column(header)
-    for division, name, rate, injuries in top:
-        table.add_row(division, name or "", f"{rate}", f"{injuries:,}")
-    console.print(table)
-    table = Table(title="Top five high-risk positions, last full year (高发岗位)")
-    for header in (
-        "Year 年度",
-        "Industry 行业",
-        "Position 岗位",
-        "Rate ‰ 千人发生率",
-        "Injuries",
-        "Exposed",
-    ):
-        table.add_column(header)
-    for year, _division, name, position, rate, injuries, exposed in positions:
-        table.add_row(str(year), name or "", position, f"{rate}", str(injuries), f"{exposed:,}")
-    console.print(table)
-    table = Table(title="Fund and prevention fee (基金收支与工伤预防费)")
-    headers = ("Year 年度", "Contributions 征缴收入", "Benefits 待遇支出", "Prevention 预防费占比",
-               "Cap 上限", "Training 培训占比", "Flags 提示")  # fmt: skip
-    for header in headers:
-        table.add_column(header, justify="right")
-    for year, income, benefits, ratio, cap, over, under, training, breaks in fund:
-        checks = (("over cap 超上限", over), ("under floor 低于下限", under),
-                  (f"{breaks} month(s) unbalanced 不平衡", breaks))  # fmt: skip
-        flags = [flag for flag, on in checks if on]
-        table.add_row(
-            str(year), f"{income:,.0f}", f"{benefits:,.0f}",
-            "—" if ratio is None else f"{ratio:.2%}", f"{cap:.0%}",
-            "—" if training is None else f"{training:.0%}", ", ".join(flags),
         )  # fmt: skip
     console.print(table)
 
@@ -388,7 +271,7 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
     run_dags(MAIN_DAGS, env, log_path)
     print_batches(url)
     print_coverage(url)
-    print_rates_and_fund(url)
+    print_mart_summaries(url)
     from workcomp.quality.suites import data_docs_index
 
     console.print(f"Data Docs (Great Expectations): {data_docs_index()}")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from workcomp.generator import domain as d
 from workcomp.generator import simulate
+from workcomp.generator import truth as facts
 from workcomp.generator.scales import SCALES
 from workcomp.generator.world import World, build_employers, build_people
 from workcomp.generator.writers import Writer
@@ -78,7 +79,12 @@ def generate(
         },
         "fund_monthly": world.truth["fund_monthly"],
         "coverage": world.truth.get("coverage", {}),
-        "rates": simulate.rate_truth(world),
+        "rates": facts.rate_truth(world),
+        "groups": facts.group_truth(world),
+        "accident_categories": facts.accident_category_truth(world),
+        "serious_injuries": facts.serious_injury_truth(world),
+        "rate_float": facts.rate_float_truth(world, range(first, d.MONTHS)),
+        "training": facts.training_truth(world),
         "occupational_disease_cases": dict(
             sorted(
                 Counter(

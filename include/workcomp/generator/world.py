@@ -116,6 +116,8 @@ def build_employers(world: World, rng: random.Random) -> None:
         county = rng.choices(d.COUNTIES, weights=d.COUNTY_WEIGHTS)[0]
         base = Decimal(d.BASE_RATE_BY_DIVISION.get(industry[:2], "0.004"))
         tier = rng.choice((Decimal("0.8"), Decimal("1.0"), Decimal("1.0"), Decimal("1.2")))
+        if base == Decimal("0.002"):  # class 1 floats up only (人社部发〔2015〕71号)
+            tier = max(tier, Decimal("1.0"))
         word = d.INDUSTRY_WORDS.get(industry[:2], "实业")
         name = f"巴彦淖尔市{rng.choice(d.NAME_PARTS)}{word}有限公司{i + 1:05d}"
         world.employers.append(

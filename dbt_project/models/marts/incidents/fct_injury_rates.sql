@@ -1,6 +1,10 @@
 -- Recognised work injuries per 1,000 average insured workers (工伤发生率, ‰) by year, county
 -- and GB/T 4754 division, against the 2020 baseline and the −20%-by-2025 path
 -- (ref_injury_rate_targets). Injuries count by accident year under the applying employer.
+-- Deaths, serious injuries (重伤, from the emergency-management accident reports) and
+-- occupational-disease cases get their own ‰ rates (GB 6441 千人死亡率, 千人重伤率). No feed
+-- reports hours worked, so the per-million-hours rate (百万工时伤害率) is an estimate from
+-- insured person-months × the statutory monthly working hours (var standard_monthly_work_hours).
 with headcount as (
     select * from {{ ref('int_insured_headcount_monthly') }}
 ),
@@ -22,6 +26,23 @@ deaths as (
 
 target as (
     select * from {{ ref('ref_injury_rate_targets') }}
+),
+
+accident_key_divisions as (
+    select industry_category, unnest(string_to_array(gb4754_divisions, ' ')) as division_code
+    from {{ ref('ref_accident_key_industries') }}
+),
+
+serious as (
+    select
+        extract(year from accidents.occurred_at)::integer as rate_year,
+        coalesce(employers.region_code, accidents.region_code) as region_code,
+        coalesce(employers.industry_division, substr(accidents.industry_code, 1, 2))
+            as industry_division,
+        sum(accidents.serious_injuries) as serious_injuries
+    from {{ ref('stg_emergency_management__safety_accidents') }} as accidents
+    left join employers on employers.credit_code = accidents.credit_code
+    group by 1, 2, 3
 ),
 
 insured as (
@@ -65,11 +86,29 @@ joined as (
         and cases.industry_division = insured.industry_division
 ),
 
+with_serious as (
+    select
+        coalesce(joined.rate_year, serious.rate_year) as rate_year,
+        coalesce(joined.region_code, serious.region_code) as region_code,
+        coalesce(joined.industry_division, serious.industry_division) as industry_division,
+        coalesce(joined.avg_insured_workers, 0) as avg_insured_workers,
+        coalesce(joined.recognised_injuries, 0) as recognised_injuries,
+        coalesce(joined.occupational_disease_cases, 0) as occupational_disease_cases,
+        coalesce(joined.work_deaths, 0) as work_deaths,
+        coalesce(serious.serious_injuries, 0) as serious_injuries
+    from joined
+    full outer join serious
+        on serious.rate_year = joined.rate_year
+        and serious.region_code = joined.region_code
+        and serious.industry_division = joined.industry_division
+),
+
 rated as (
     select
         *,
-        recognised_injuries * 1000.0 / nullif(avg_insured_workers, 0) as injury_rate
-    from joined
+        recognised_injuries * 1000.0 / nullif(avg_insured_workers, 0) as injury_rate,
+        avg_insured_workers * 12 * {{ var('standard_monthly_work_hours') }} as estimated_hours
+    from with_serious
 ),
 
 with_baseline as (
@@ -92,7 +131,21 @@ select
     with_baseline.recognised_injuries::integer as recognised_injuries,
     with_baseline.occupational_disease_cases::integer as occupational_disease_cases,
     with_baseline.work_deaths::integer as work_deaths,
+    with_baseline.serious_injuries::integer as serious_injuries,
+    key_industry.industry_category::text as accident_key_industry,
     round(with_baseline.injury_rate, 4)::numeric(12, 4) as injury_rate_per_mille,
+    round(with_baseline.work_deaths * 1000.0 / nullif(with_baseline.avg_insured_workers, 0), 4)
+        ::numeric(12, 4) as death_rate_per_mille,
+    round(with_baseline.serious_injuries * 1000.0
+        / nullif(with_baseline.avg_insured_workers, 0), 4)::numeric(12, 4)
+        as serious_injury_rate_per_mille,
+    round(with_baseline.occupational_disease_cases * 1000.0
+        / nullif(with_baseline.avg_insured_workers, 0), 4)::numeric(12, 4)
+        as occupational_disease_rate_per_mille,
+    round(with_baseline.estimated_hours)::bigint as estimated_hours_worked,
+    round(with_baseline.recognised_injuries * 1000000.0
+        / nullif(with_baseline.estimated_hours, 0), 4)::numeric(12, 4)
+        as injuries_per_million_hours_est,
     round(with_baseline.baseline_rate, 4)::numeric(12, 4) as baseline_rate_per_mille,
     round(
         with_baseline.injury_rate / nullif(with_baseline.baseline_rate, 0) - 1, 4
@@ -105,3 +158,5 @@ select
     )::numeric(12, 4) as target_rate_per_mille
 from with_baseline
 cross join target
+left join accident_key_divisions as key_industry
+    on key_industry.division_code = with_baseline.industry_division
