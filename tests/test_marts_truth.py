@@ -192,3 +192,20 @@ def test_key_position_training_equals_the_truth(first_run):
     )
     assert {(y, c, p): [k, t] for y, c, p, k, t, _ in rows} == dict(expected)
     assert any(t for *_, t, _ in rows)  # somebody was trained
+
+
+def test_monthly_coverage_equals_the_truth(first_run):
+    url, *_, truth = first_run
+    rows = query(
+        url,
+        "select to_char(coverage_month, 'YYYY-MM'), region_code, industry_category,"
+        " workers_required, workers_insured, is_on_track"
+        " from marts.fct_key_industry_coverage_monthly",
+    )
+    got = {
+        f"{m}:{c}:{i}": {"workers_required": r, "workers_insured": n} for m, c, i, r, n, _ in rows
+    }
+    assert got == truth["coverage_monthly"]
+    targets = {"2020": Decimal("0.8"), "2021": Decimal("0.9")}  # 100% from 2022 (seeds 000/001)
+    for month, _, _, required, insured, on_track in rows:
+        assert on_track == (insured >= targets.get(month[:4], Decimal(1)) * required)

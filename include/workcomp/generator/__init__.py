@@ -63,10 +63,16 @@ def generate(
         progress(f"writing {contributions} {d.month_label(month)}")
         rows = simulate.contributions_for_month(world, month, rng)
         writer.write_batch(contract, d.month_start(month).strftime("%Y-%m"), rows, month)
+    # Employers that cut their declared bases, among those with at least five contributors on
+    # both sides of the cut (fewer are too small to judge an average by).
+    cut = simulate.CUT_FROM_MONTH
+    contributors = Counter(
+        (s.employer, m) for s in world.spells for m in (cut - 1, cut) if s.insured(m)
+    )
     world.truth["falling_contribution_base"] = [
-        {"credit_code": e.credit_code, "from_month": d.month_label(simulate.CUT_FROM_MONTH)}
+        {"credit_code": e.credit_code, "from_month": d.month_label(cut)}
         for i, e in enumerate(world.employers)
-        if simulate.cuts_base(i)
+        if simulate.cuts_base(i) and min(contributors[(i, cut - 1)], contributors[(i, cut)]) >= 5
     ]
     truth = {
         "scale": scale,
@@ -85,6 +91,7 @@ def generate(
         "serious_injuries": facts.serious_injury_truth(world),
         "rate_float": facts.rate_float_truth(world, range(first, d.MONTHS)),
         "training": facts.training_truth(world),
+        "coverage_monthly": facts.coverage_monthly_truth(world),
         "occupational_disease_cases": dict(
             sorted(
                 Counter(

@@ -12,8 +12,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from workcomp.generator import domain as d
-from workcomp.generator.simulate import _age_on, declared_base
+from workcomp.generator.simulate import declared_base
 from workcomp.generator.world import CENT, World
+
+
+def _age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def rate_truth(world: World) -> dict:
@@ -153,3 +157,24 @@ def training_truth(world: World) -> dict:
         },
         "first_passed": {code: dict(sorted(c.items())) for code, c in sorted(first.items())},
     }
+
+
+def coverage_monthly_truth(world: World) -> dict:
+    """Per month, county and key industry: roster headcount of the year's dust-roster
+    enterprises and their insured workers that month, capped at each roster headcount."""
+    insured: dict[tuple[str, int], int] = defaultdict(int)
+    for spell in world.spells:
+        code = world.employers[spell.employer].credit_code
+        for month in range(spell.start, spell.end):
+            if spell.insured(month):
+                insured[(code, month)] += 1
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in world.records["health__dust_enterprises"]:
+        workers = int(row["worker_count"])
+        for month in range(
+            (row["_year"] - d.START_YEAR) * 12, (row["_year"] - d.START_YEAR + 1) * 12
+        ):
+            cell = out[f"{d.month_label(month)}:{row['region_code']}:{row['industry_category']}"]
+            cell[0] += workers
+            cell[1] += min(insured.get((row["credit_code"], month), 0), workers)
+    return {k: {"workers_required": r, "workers_insured": i} for k, (r, i) in sorted(out.items())}

@@ -53,8 +53,12 @@ def dbt_build_group(group_id: str = "dbt"):
         ),
         # One `dbt build` task per node: its tests run with it and a failure stops everything
         # downstream, at half the task count (and parse overhead) of run-then-test tasks.
+        # A test with several parents (a relationship to a seed) gets its own task after all
+        # of them, or it would run before the other parent exists.
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            should_detach_multiple_parents_tests=True,
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
