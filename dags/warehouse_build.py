@@ -5,16 +5,17 @@ Airflow DAG rendered by Cosmos from the dbt manifest built ahead of time
 (`workcomp dbt-manifest`, run by the setup), so parsing this file does not run dbt. Each dbt
 model is a task followed by its tests: a failed test stops what depends on it.
 
-Scheduled on the raw Assets of every ingest DAG: it runs when any feed has new data.
+Scheduled on the raw Assets of every ingest DAG: it runs when any feed has new data. When
+every model is built and tested it updates the marts Asset, which `quality_checks` follows.
 """
 
 import datetime as dt
 
-from airflow.sdk import DAG, AssetAny
+from airflow.sdk import DAG, AssetAny, task
 
 from workcomp.contracts import all_contracts
 from workcomp.orchestration.dbt_group import dbt_build_group
-from workcomp.orchestration.ingest_dag import OWNER, raw_asset
+from workcomp.orchestration.ingest_dag import OWNER, WAREHOUSE_ASSET, raw_asset
 
 with DAG(
     dag_id="warehouse_build",
@@ -26,4 +27,9 @@ with DAG(
     tags=["dbt", "build"],
     default_args={"owner": OWNER, "retries": 0},
 ) as dag:
-    dbt_build_group()
+
+    @task(outlets=[WAREHOUSE_ASSET])
+    def marts_published() -> None:
+        """Every model built and tested: the quality DAG may follow."""
+
+    dbt_build_group() >> marts_published()

@@ -87,7 +87,7 @@ def test_main_job_prints_the_coverage_table_and_where_things_are(first_run):
     assert runs == {
         "ingest_health": "success", "ingest_social_insurance": "success",
         "ingest_emergency_management": "success", "ingest_public_security": "success",
-        "warehouse_build": "success",
+        "warehouse_build": "success", "quality_checks": "success",
     }  # fmt: skip
 
 

@@ -43,3 +43,19 @@ def test_suite_fails_on_rows_written_behind_the_loaders_back(loaded, conn):
     assert "expect_column_values_to_be_in_set region_code" in failed
     assert "reconcile" in failed
     assert len(result.failed) == 3
+
+
+def test_every_expectation_result_is_stored_in_the_warehouse(loaded, conn):
+    conn.execute(
+        "delete from raw.social_insurance__employers"
+        " where ctid = (select min(ctid) from raw.social_insurance__employers)"
+    )
+    results = run_suites(["raw.social_insurance__employers"], loaded, run_id="run-1")
+    rows = conn.execute(
+        "select count(*), count(*) filter (where not success), min(severity), max(severity)"
+        " from audit.quality_results where run_id = 'run-1'"
+    ).fetchone()
+    assert rows == (results[0].evaluated, len(results[0].failed), "critical", "critical")
+    # deleting loaded rows breaks the reconciliation with the batch log, and only that
+    (failed,) = results[0].failed
+    assert "reconcile" in failed

@@ -1,3 +1,4 @@
+import datetime as dt
 import random
 import shutil
 
@@ -53,4 +54,29 @@ def test_sql_check_digit_agrees_with_stdnum(conn):
     query = "select c, util.uscc_is_valid(c) from unnest(%s::text[]) as c"
     got = dict(conn.execute(query, (codes,)).fetchall())
     assert got == {c: uscc.is_valid(c) for c in codes}
+    assert sum(got.values()) == 300
+
+
+def test_sql_resident_id_check_digit_agrees_with_stdnum(conn):
+    from stdnum.cn import ric
+
+    from workcomp.generator.world import resident_id
+
+    rng = random.Random(11)
+    ids = [
+        resident_id(rng, dt.date(rng.randint(1955, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+                    rng.choice("男女"))
+        for _ in range(300)
+    ]  # fmt: skip
+    broken = [i[:17] + ("0" if i[17] != "0" else "1") for i in ids[:100]]
+    odd = ["", "15080219900101001", "1508021990010100123", "ABCDEFGHIJKLMNOPQR"]
+    codes = ids + broken + odd
+    got = dict(conn.execute("select c, util.ric_is_valid(c) from unnest(%s::text[]) as c",
+                            (codes,)).fetchall())  # fmt: skip
+    # The SQL checks format and check digit; stdnum's is_valid also looks the birth place up.
+    want = {
+        c: len(c) == 18 and c[:17].isdigit() and ric.calc_check_digit(c[:17] + "0") == c[17]
+        for c in codes
+    }
+    assert got == want
     assert sum(got.values()) == 300

@@ -35,3 +35,10 @@
 {% macro month_start(column) -%}
     to_date({{ column }} || '-01', 'YYYY-MM-DD')
 {%- endmacro %}
+
+{#- A resident ID as people may see it: first four and last four characters (1508**********123X). -#}
+{% macro mask_id(column) -%}
+    case when {{ column }} is not null then
+        left({{ column }}, 4) || repeat('*', greatest(length({{ column }}) - 8, 0)) || right({{ column }}, 4)
+    end
+{%- endmacro %}

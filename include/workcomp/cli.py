@@ -13,12 +13,18 @@ import click
 from rich.table import Table
 
 from workcomp import settings
+from workcomp.audit.commands import audit, write_default_report
 from workcomp.orchestration.environment import (
     airflow_environment,
     dbt_environment,
     with_environment,
 )
-from workcomp.summaries import console, print_coverage, print_mart_summaries
+from workcomp.summaries import (
+    console,
+    print_anomaly_counts,
+    print_coverage,
+    print_mart_summaries,
+)
 from workcomp.warehouse.connection import URL_ENV, database_url
 
 MAIN_DAGS = (
@@ -27,6 +33,7 @@ MAIN_DAGS = (
     "ingest_emergency_management",
     "ingest_public_security",
     "warehouse_build",
+    "quality_checks",
 )
 
 
@@ -272,13 +279,19 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
     print_batches(url)
     print_coverage(url)
     print_mart_summaries(url)
+    print_anomaly_counts(url)
+    html, xlsx = write_default_report(url)
     from workcomp.quality.suites import data_docs_index
 
+    console.print(f"Anomaly report (稽核疑点报告): {html}")
+    console.print(f"Anomaly workbook: {xlsx}")
     console.print(f"Data Docs (Great Expectations): {data_docs_index()}")
     console.print(f"Airflow run log: {log_path}")
     console.print(f"Airflow task logs: {Path(env['AIRFLOW_HOME']) / 'logs'}")
     console.print(f"done in {time.monotonic() - started:.0f} s")
 
+
+main.add_command(audit)
 
 if __name__ == "__main__":
     main()

@@ -207,3 +207,25 @@ def print_groups_tiers_and_training(url: str) -> None:
 def print_mart_summaries(url: str) -> None:
     print_rates_and_fund(url)
     print_groups_tiers_and_training(url)
+
+
+def print_anomaly_counts(url: str) -> None:
+    """Cases per audit rule, open and reviewed."""
+    from workcomp.warehouse.connection import connect
+
+    with connect(url) as conn:
+        rows = conn.execute(
+            """
+            select r.rule_code, r.rule_name, r.severity, count(c.case_key),
+                   count(c.case_key) filter (where c.review_status = 'open')
+            from reference.ref_anomaly_rules r
+            left join audit.fct_anomaly_cases c on c.rule_code = r.rule_code
+            group by 1, 2, 3 order by count(c.case_key) desc, 1
+            """
+        ).fetchall()
+    table = Table(title="Audit anomaly cases by rule (稽核疑点)")
+    for header in ("Rule 规则", "Code 代码", "Severity 等级", "Cases 疑点", "Open 待核查"):
+        table.add_column(header, justify="right" if header[0] in "CO" else "left")
+    for code, name, severity, cases, still_open in rows:
+        table.add_row(name, code, severity, f"{cases:,}", f"{still_open:,}")
+    console.print(table)

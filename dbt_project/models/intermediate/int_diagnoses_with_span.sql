@@ -5,6 +5,7 @@
 with diagnoses as (
     select
         person_key,
+        resident_id_masked,
         credit_code,
         disease,
         is_pneumoconiosis,
@@ -44,6 +45,7 @@ covering as (
 
 select
     diagnoses.person_key,
+    diagnoses.resident_id_masked,
     diagnoses.credit_code,
     diagnoses.disease,
     diagnoses.is_pneumoconiosis,

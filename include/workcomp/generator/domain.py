@@ -3,6 +3,7 @@ these only make the synthetic region plausible."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 START_YEAR, END_YEAR = 2020, 2025
@@ -181,6 +182,20 @@ def division_group(division: str) -> str:
     return "other"
 
 
-def retirement_age(sex: str) -> int:
-    """Statutory retirement age before the 2025 reform: men 60, women workers 50."""
-    return 60 if sex == "男" else 50
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), clamped to the end of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def retirement_date(birth: dt.date, sex: str) -> dt.date:
+    """Statutory retirement date of a worker (women: 工人, 50), with the gradual rise from
+    2025-01 (全国人大常委会 2024-09-13 决定): men one month later for every 4 months, up to 63;
+    women workers one month later for every 2 months, up to 55."""
+    age, every, cap = (60, 4, 36) if sex == "男" else (50, 2, 60)
+    original = add_months(birth, age * 12)
+    months_after = (original.year - 2025) * 12 + original.month - 1
+    delay = 0 if months_after < 0 else min(months_after // every + 1, cap)
+    return add_months(original, delay)

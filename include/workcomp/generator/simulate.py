@@ -24,10 +24,6 @@ def _time_on(day: dt.date, rng: random.Random, hours: tuple[int, ...] = tuple(ra
     return f"{day.isoformat()} {rng.choice(hours):02d}:{rng.randint(0, 59):02d}:00"
 
 
-def _age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 # --- enrolments, deaths, contributions -------------------------------------------------------
 
 
@@ -58,18 +54,22 @@ SWING_MONTH = (2024 - d.START_YEAR) * 12 + 5  # June 2024
 
 
 def plant_headcount_swings(world: World, rng: random.Random) -> None:
-    """Some employers drop half their insured staff for a month (增减人数变动大, 003 §二3)."""
-    swinging = {i for i in range(len(world.employers)) if i % 89 == 7}
+    """Some employers drop every other insured worker for one month (增减人数变动大, 003 §二3).
+    Only employers with at least a dozen steady staff are picked, so the swing is unmistakable."""
+    candidates = {i for i in range(len(world.employers)) if i % 89 == 7}
+    steady = defaultdict(list)
     for spell in world.spells:
-        if (
-            spell.employer in swinging
-            and spell.insured(SWING_MONTH)
-            and spell.insured(SWING_MONTH + 1)
-        ) and rng.random() < 0.5:
+        if spell.employer in candidates and all(
+            spell.insured(m) for m in (SWING_MONTH - 1, SWING_MONTH, SWING_MONTH + 1)
+        ):
+            steady[spell.employer].append(spell)
+    swinging = [i for i in sorted(candidates) if len(steady[i]) >= 12]
+    for i in swinging:
+        for spell in steady[i][::2]:
             spell.gap_month = SWING_MONTH
     world.truth["headcount_swing"] = [
         {"credit_code": world.employers[i].credit_code, "month": d.month_label(SWING_MONTH)}
-        for i in sorted(swinging)
+        for i in swinging
     ]
 
 
@@ -92,12 +92,21 @@ def enrolment_changes(world: World, rng: random.Random) -> None:
                 "credit_code": world.employers[spell.employer].credit_code,
                 "change_type": kind,
                 "effective_month": d.month_label(month),
-                "processing_date": _day_in(month, rng).isoformat(),
+                "processing_date": processed_on(spell, kind, month).isoformat(),
                 "reverses_change_id": reverses,
                 "reason": None,
             }
         )
         return change_id
+
+    def processed_on(spell: Spell, kind: str, month: int) -> dt.date:
+        # An enrolment is processed in the month before it takes effect, except 先伤后保: the
+        # agency processed it days after the accident.
+        if kind in ("参保", "增员") and month == spell.insured_from and spell.enrolled_after:
+            return spell.enrolled_after + dt.timedelta(days=rng.randint(1, 10))
+        if kind in ("参保", "增员"):
+            return d.month_start(month) - dt.timedelta(days=rng.randint(3, 25))
+        return _day_in(month, rng)
 
     repeaters = set(rng.sample(range(len(world.employers)), k=max(1, len(world.employers) // 200)))
     for spell in sorted(world.spells, key=lambda s: s.insured_from or 0):
@@ -250,6 +259,7 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
         # 先伤后保: enrolled right after the accident, then a claim on the fund.
         spell.insured_from = month
         spell.insured_until = None
+        spell.enrolled_after = accident
         world.truth["injured_before_enrolment"].append(
             {"resident_id": worker.resident_id, "accident_date": accident.isoformat()}
         )
@@ -352,12 +362,12 @@ def _assess(claim: Claim, rng: random.Random, recognised_on: dt.date, wage: Deci
         paid = paid + dt.timedelta(days=rng.randint(30, 200))
         avg = d.REGION_AVG_MONTHLY_WAGE[min(paid.year, d.END_YEAR)]
         months = d.MEDICAL_SUBSIDY_MONTHS[grade]
-        if claim.pay("一次性工伤医疗补助金", Decimal(avg * months), paid):
-            years_left = d.retirement_age(worker.sex) - _age_on(worker.birth, paid)
-            if years_left <= 5:
-                world.truth["medical_subsidy_near_retirement"].append(
-                    {"case_id": case_id, "resident_id": worker.resident_id}
-                )
+        five_years_before = d.add_months(d.retirement_date(worker.birth, worker.sex), -60)
+        paid_out = claim.pay("一次性工伤医疗补助金", Decimal(avg * months), paid)
+        if paid_out and paid >= five_years_before:
+            world.truth["medical_subsidy_near_retirement"].append(
+                {"case_id": case_id, "resident_id": worker.resident_id}
+            )
 
 
 @dataclass
@@ -655,13 +665,14 @@ def prevention_and_fund(world: World, rng: random.Random, income: list[Decimal])
             n += 1
             project_id = f"YF{year}{n:04d}"
             amount = (budget * share).quantize(CENT)
-            signed = dt.date(year, rng.randint(2, 4), rng.randint(1, 28))
+            # Signed in spring, accepted and paid off within the year (a yearly budget).
+            signed = dt.date(year, rng.randint(2, 3), rng.randint(1, 28))
             ratio = Decimal(rng.randint(30, 70)) / 100
             if n == 2:  # prepayment above 70% of the contract (seed 002 §四(三)2)
                 ratio = Decimal("0.80")
                 world.truth["prepayment_out_of_range"].append({"project_id": project_id})
             prepaid_on = signed + dt.timedelta(days=rng.randint(5, 30))
-            accepted_on = signed + dt.timedelta(days=rng.randint(180, 260))
+            accepted_on = signed + dt.timedelta(days=rng.randint(150, 200))
             balance_on = accepted_on + dt.timedelta(days=rng.randint(10, 40))
             if n == 4:  # balance paid before acceptance
                 balance_on = accepted_on - dt.timedelta(days=20)

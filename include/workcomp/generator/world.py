@@ -58,6 +58,7 @@ class Spell:
     position: str
     insured_until: int | None = None  # exclusive; defaults to end
     gap_month: int | None = None  # removed for one month and added back (headcount swing)
+    enrolled_after: dt.date | None = None  # 先伤后保: enrolment processed after this accident
 
     def end_at(self, end: int) -> None:
         """Employment ends earlier (death): an enrolment planned after that never happens."""

@@ -19,6 +19,10 @@ def raw_asset(source: str, dataset: str) -> Asset:
     )
 
 
+# The marts and audit tables as one Asset: warehouse_build updates it, quality_checks follows.
+WAREHOUSE_ASSET = Asset(name="warehouse.marts", uri="workcomp://warehouse/marts")
+
+
 def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
     with DAG(
         dag_id=f"ingest_{source}",
@@ -38,7 +42,9 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
 
             @task(task_id=f"validate_{dataset}")
             def validate(_loaded: list[dict], dataset: str = dataset) -> list[dict]:
-                return tasks.validate([f"raw.{source}__{dataset}"])
+                return tasks.validate(
+                    [f"raw.{source}__{dataset}", f"raw.{source}__{dataset}.warnings"]
+                )
 
             validate(load())
     return dag

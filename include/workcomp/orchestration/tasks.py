@@ -85,3 +85,19 @@ def validate(suite_names: list[str]) -> list[dict]:
     if critical:
         raise DataQualityError("critical expectations failed: " + " | ".join(critical))
     return [asdict(r) for r in results]
+
+
+def validate_schemas(schemas: list[str]) -> list[dict]:
+    """Every suite over the tables of these schemas."""
+    from workcomp.quality.suites import suites_for_schema
+
+    return validate([name for schema in schemas for name in suites_for_schema(schema)])
+
+
+def anomaly_report() -> dict:
+    """The anomaly report for the whole pooling region, as HTML and XLSX."""
+    from workcomp.audit.commands import write_default_report
+
+    html, xlsx = write_default_report(warehouse_url())
+    log.info("anomaly report: %s and %s", html, xlsx)
+    return {"html": str(html), "xlsx": str(xlsx)}

@@ -6,6 +6,7 @@ must not happen while Airflow parses DAG files.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
@@ -46,8 +47,19 @@ def suite_path(name: str) -> Path:
 
 
 @cache
+def _all_specs() -> dict[str, dict]:
+    """Suites written by hand in expectations/suites (marts, audit) and those derived from the
+    feed contracts (every raw dataset); a hand-written file of the same name wins."""
+    from workcomp.quality.contract_suites import contract_suites
+
+    specs = contract_suites()
+    for path in sorted((settings.EXPECTATIONS_DIR / "suites").glob("*.yml")):
+        specs[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return specs
+
+
 def load_spec(name: str) -> SuiteSpec:
-    spec = yaml.safe_load(suite_path(name).read_text(encoding="utf-8"))
+    spec = _all_specs()[name]
     return SuiteSpec(
         name=spec["suite"],
         description=spec.get("description", ""),
@@ -59,7 +71,11 @@ def load_spec(name: str) -> SuiteSpec:
 
 
 def all_suite_names() -> list[str]:
-    return sorted(p.stem for p in (settings.EXPECTATIONS_DIR / "suites").glob("*.yml"))
+    return sorted(_all_specs())
+
+
+def suites_for_schema(schema: str) -> list[str]:
+    return [n for n in all_suite_names() if load_spec(n).schema == schema]
 
 
 def _camel(snake: str) -> str:
@@ -105,10 +121,12 @@ def _sqlalchemy_url(url: str) -> str:
     return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
 
 
-def run_suites(names: list[str], url: str | None = None) -> list[SuiteResult]:
-    """Validate each named suite's table; results go to Data Docs. Returns one result each."""
+def run_suites(
+    names: list[str], url: str | None = None, run_id: str | None = None
+) -> list[SuiteResult]:
+    """Validate each named suite's table; results go to Data Docs and, one row per
+    expectation, to audit.quality_results. Returns one result per suite."""
     from great_expectations import Checkpoint, ExpectationSuite, ValidationDefinition
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     os.environ[URL_ENV] = _sqlalchemy_url(url or database_url())
     context = _context()
@@ -117,6 +135,9 @@ def run_suites(names: list[str], url: str | None = None) -> list[SuiteResult]:
         name=DATASOURCE, connection_string="${" + URL_ENV + "}"
     )
     results = []
+    stored: list[tuple] = []
+    run_at = dt.datetime.now(dt.UTC)
+    run_id = run_id or f"quality-{run_at:%Y%m%dT%H%M%S%f}"
     for name in names:
         spec = load_spec(name)
         try:
@@ -140,7 +161,7 @@ def run_suites(names: list[str], url: str | None = None) -> list[SuiteResult]:
             Checkpoint(
                 name=name,
                 validation_definitions=[validation],
-                actions=[UpdateDataDocsAction(name="update_data_docs")],
+                actions=[],
                 result_format={"result_format": "SUMMARY"},
             )
         )
@@ -149,13 +170,31 @@ def run_suites(names: list[str], url: str | None = None) -> list[SuiteResult]:
         for run_result in outcome.run_results.values():
             for r in run_result.results:
                 evaluated += 1
+                cfg = r.expectation_config
+                column = cfg.kwargs.get("column")
                 if not r.success:
-                    cfg = r.expectation_config
-                    failed.append(
-                        f"{cfg.type} {cfg.kwargs.get('column') or cfg.description or ''}".strip()
-                    )
+                    failed.append(f"{cfg.type} {column or cfg.description or ''}".strip())
+                counts = r.result or {}
+                stored.append((
+                    run_id, run_at, name, spec.severity, cfg.type, column, cfg.description,
+                    bool(r.success), counts.get("unexpected_count"), counts.get("element_count"),
+                ))  # fmt: skip
         results.append(SuiteResult(name, outcome.success, evaluated, tuple(failed), spec.severity))
+    store_results(url or database_url(), stored)
+    context.build_data_docs()  # once for the whole run, not once per suite
     return results
+
+
+def store_results(url: str, rows: list[tuple]) -> None:
+    from workcomp.warehouse.connection import connect
+
+    with connect(url) as conn:
+        conn.cursor().executemany(
+            "insert into audit.quality_results (run_id, run_at, suite, severity, expectation,"
+            " column_name, description, success, unexpected_count, element_count)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
 
 
 def data_docs_index() -> Path:

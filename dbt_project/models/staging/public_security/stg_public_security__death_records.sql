@@ -4,6 +4,7 @@ with source as (
 
 select
     {{ person_key('resident_id') }} as person_key,
+    {{ mask_id('resident_id') }} as resident_id_masked,
     coalesce(sex, {{ sex_from_id('resident_id') }}) as sex,
     death_date::date as death_date,
     cancellation_date::date as cancellation_date,

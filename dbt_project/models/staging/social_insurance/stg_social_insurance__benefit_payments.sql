@@ -6,6 +6,7 @@ select
     payment_id,
     case_id,
     {{ person_key('resident_id') }} as person_key,
+    {{ mask_id('resident_id') }} as resident_id_masked,
     credit_code,
     item,
     amount::numeric(14, 2) as amount,

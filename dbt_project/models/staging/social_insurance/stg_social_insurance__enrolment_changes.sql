@@ -9,6 +9,8 @@ change_types as (
 select
     source.change_id,
     {{ person_key('source.resident_id') }} as person_key,
+    {{ mask_id('source.resident_id') }} as resident_id_masked,
+    {{ person_key('source.worker_name') }} as name_key,
     coalesce(source.sex, {{ sex_from_id('source.resident_id') }}) as sex,
     {{ birth_date_from_id('source.resident_id') }} as birth_date,
     source.credit_code,

@@ -5,6 +5,8 @@ with source as (
 select
     case_id,
     {{ person_key('resident_id') }} as person_key,
+    {{ mask_id('resident_id') }} as resident_id_masked,
+    {{ person_key('worker_name') }} as name_key,
     coalesce(sex, {{ sex_from_id('resident_id') }}) as sex,
     {{ birth_date_from_id('resident_id') }} as birth_date,
     credit_code,

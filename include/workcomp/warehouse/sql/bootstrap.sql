@@ -54,6 +54,19 @@ language sql immutable strict parallel safe as $$
     from generate_series(1, 18) as i
 $$;
 
+-- GB 11643-1999 resident ID check (居民身份证号码校验码): weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+-- on the first 17 digits, sum mod 11 → 1 0 X 9 8 7 6 5 4 3 2. Tested against python-stdnum.
+create or replace function util.ric_is_valid(code text) returns boolean
+language sql immutable strict parallel safe as $$
+    select case when code !~ '^[0-9]{17}[0-9X]$' then false else (
+        select substr('10X98765432', (sum(
+                   substr(code, i, 1)::integer
+                   * (array[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]
+               ) % 11)::integer + 1, 1) = substr(code, 18, 1)
+        from generate_series(1, 17) as i
+    ) end
+$$;
+
 -- Secrets the warehouse keeps for itself; no role but the owner reads them.
 create table if not exists util.secrets (
     name   text primary key,
@@ -70,3 +83,32 @@ set search_path = pg_catalog, util as $$
     from util.secrets as s
     where s.name = 'person_key_salt'
 $$;
+
+-- Review decisions on anomaly cases (疑点核查结论), written by audit staff through
+-- `workcomp audit review`. dbt only reads this table, so a rebuild keeps every decision; the
+-- case key is stable across builds. One row per decision, the latest counts.
+create table if not exists audit.case_reviews (
+    review_id bigint generated always as identity primary key,
+    case_key text not null,
+    status text not null check (status in ('confirmed', 'dismissed', 'referred')),
+    note text,
+    reviewer text not null default current_user,
+    reviewed_at timestamptz not null default clock_timestamp()
+);
+create index if not exists case_reviews_case_key on audit.case_reviews (case_key, reviewed_at desc);
+
+-- One row per expectation per quality run (数据质量检查结果), queryable over time: which suite,
+-- which expectation, pass or fail, how many rows broke it, and the suite's severity.
+create table if not exists audit.quality_results (
+    run_id            text not null,
+    run_at            timestamptz not null,
+    suite             text not null,
+    severity          text not null check (severity in ('critical', 'warning')),
+    expectation       text not null,
+    column_name       text,
+    description       text,
+    success           boolean not null,
+    unexpected_count  bigint,
+    element_count     bigint
+);
+create index if not exists quality_results_run on audit.quality_results (run_at desc, suite);
