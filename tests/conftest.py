@@ -56,6 +56,15 @@ def conn(fresh_url):
 E2E_SEED = 31
 
 
+def recreate_database(server_url: str, name: str) -> str:
+    """An empty database of this name (dropped first if a previous run left it); its URL."""
+    admin = with_database(server_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    return with_database(server_url, name)
+
+
 def run_main(env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "workcomp.cli", "run", "--no-generate"],
@@ -65,12 +74,7 @@ def run_main(env) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def first_run(server_url, tmp_path_factory):
-    name = "wc_e2e"
-    admin = with_database(server_url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
-    url = with_database(server_url, name)
+    url = recreate_database(server_url, "wc_e2e")
     root = tmp_path_factory.mktemp("e2e")
     truth = generate(root / "landing", root / "truth.json", "tiny", seed=E2E_SEED)
     env = {

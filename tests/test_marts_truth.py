@@ -209,3 +209,28 @@ def test_monthly_coverage_equals_the_truth(first_run):
     targets = {"2020": Decimal("0.8"), "2021": Decimal("0.9")}  # 100% from 2022 (seeds 000/001)
     for month, _, _, required, insured, on_track in rows:
         assert on_track == (insured >= targets.get(month[:4], Decimal(1)) * required)
+
+
+def test_case_timeliness_equals_the_truth(first_run):
+    url, *_, truth = first_run
+    rows = query(
+        url,
+        "select accident_year, region_code, recognised_cases, median_days_to_recognition,"
+        " p90_days_to_recognition from marts.fct_case_timeliness",
+    )
+    got = {f"{y}:{c}": (n, median, p90) for y, c, n, median, p90 in rows}
+    expected = {}
+    for key, days in truth["days_to_recognition"].items():
+        expected[key] = (len(days), percentile(days, 0.5), percentile(days, 0.9))
+    assert got == expected
+
+
+def percentile(values: list[int], share: float) -> Decimal:
+    """Linear interpolation between closest ranks (what percentile_cont does), to 0.1 day."""
+    ordered = sorted(values)
+    position = Decimal(str(share)) * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    value = Decimal(ordered[low]) + (Decimal(ordered[high] - ordered[low])
+                                     * (position - low))  # fmt: skip
+    return q(value, "0.1")

@@ -92,6 +92,7 @@ def generate(
         "rate_float": facts.rate_float_truth(world, range(first, d.MONTHS)),
         "training": facts.training_truth(world),
         "coverage_monthly": facts.coverage_monthly_truth(world),
+        "days_to_recognition": facts.timeliness_truth(world),
         "occupational_disease_cases": dict(
             sorted(
                 Counter(

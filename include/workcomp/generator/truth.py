@@ -178,3 +178,16 @@ def coverage_monthly_truth(world: World) -> dict:
             cell[0] += workers
             cell[1] += min(insured.get((row["credit_code"], month), 0), workers)
     return {k: {"workers_required": r, "workers_insured": i} for k, (r, i) in sorted(out.items())}
+
+
+def timeliness_truth(world: World) -> dict:
+    """Days from accident (or diagnosis) to recognition of each recognised case, per county of
+    the recognition and accident year."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for case in world.records["social_insurance__injury_recognitions"]:
+        if case["conclusion"] == "不予认定":
+            continue
+        accident = dt.date.fromisoformat(case["accident_date"])
+        days = (dt.date.fromisoformat(case["recognition_date"]) - accident).days
+        out[f"{accident.year}:{case['region_code']}"].append(days)
+    return {k: sorted(v) for k, v in sorted(out.items())}
