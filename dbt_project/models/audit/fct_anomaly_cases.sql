@@ -9,7 +9,7 @@
     'anomaly_medical_subsidy_near_retirement', 'anomaly_identity_mismatch',
     'anomaly_repeat_claims', 'anomaly_commuting_main_fault',
     'anomaly_uninsured_pneumoconiosis', 'anomaly_diagnosis_not_recognised',
-    'anomaly_fund_breaches',
+    'anomaly_claims_above_industry_norm', 'anomaly_fund_breaches',
 ] %}
 {% set common = ['case_key', 'rule_code', 'region_code', 'period_month', 'credit_code',
                  'person_key', 'resident_id_masked', 'reference_id'] %}

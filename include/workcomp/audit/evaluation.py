@@ -35,7 +35,7 @@ BY_REFERENCE = {
     "employer_mismatch", "medical_subsidy_near_retirement", "identity_mismatch", "repeat_claims",
     "commuting_main_fault", "prevention_fee_over_cap", "prevention_fee_under_floor",
     "training_share_short", "prepayment_out_of_range", "balance_before_acceptance",
-    "fund_ledger_break", "enrolled_days_before_injury",
+    "fund_ledger_break", "enrolled_days_before_injury", "claims_above_industry_norm",
 }  # fmt: skip
 
 

@@ -116,7 +116,8 @@ def enrolment_changes(world: World, rng: random.Random) -> None:
         seen_workers.add(spell.worker)
         # Enrol-then-withdraw in the same month (当月先参保后回退), before the real enrolment.
         withdraw_months = []
-        if spell.insured_from > spell.start and rng.random() < 0.01:
+        chance = 0.3 if spell.employer in repeaters else 0.01
+        if spell.insured_from > spell.start and rng.random() < chance:
             withdraw_months.append(rng.randrange(spell.start, spell.insured_from))
             if spell.employer in repeaters and spell.insured_from - spell.start > 2:
                 withdraw_months.append(rng.randrange(spell.start, spell.insured_from))
@@ -231,7 +232,7 @@ def injuries(world: World, rng: random.Random, end_of_data: dt.date) -> None:
             if worker.death_month is not None and month >= worker.death_month:
                 continue
             accident = _day_in(month, rng)
-            _one_injury(world, rng, cases, spell, month, accident, group, end_of_data)
+            first = _one_injury(world, rng, cases, spell, month, accident, group, end_of_data)
             if rng.random() < 0.01:  # a second claim within weeks (repeat claims)
                 again = accident + dt.timedelta(days=rng.randint(10, 60))
                 again_month = (again.year - d.START_YEAR) * 12 + again.month - 1
@@ -239,7 +240,7 @@ def injuries(world: World, rng: random.Random, end_of_data: dt.date) -> None:
                     case = _one_injury(
                         world, rng, cases, spell, again_month, again, group, end_of_data
                     )
-                    if case:
+                    if case and first:
                         world.truth["repeat_claims"].append(
                             {"resident_id": worker.resident_id, "case_id": case}
                         )
@@ -260,12 +261,13 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
         spell.insured_from = month
         spell.insured_until = None
         spell.enrolled_after = accident
-        world.truth["injured_before_enrolment"].append(
-            {"resident_id": worker.resident_id, "accident_date": accident.isoformat()}
-        )
     recognised_on = accident + dt.timedelta(days=rng.randint(25, 120))
     if recognised_on > end_of_data:
         return None  # still being processed
+    if not insured:
+        world.truth["injured_before_enrolment"].append(
+            {"resident_id": worker.resident_id, "accident_date": accident.isoformat()}
+        )
     case_id = cases.next("RD", recognised_on)
     applicant = employer.credit_code
     if rng.random() < 0.005:  # a different employer applies (参保单位与申报单位不一致)
@@ -311,6 +313,8 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
         world.truth["work_deaths"].append({"resident_id": worker.resident_id, "case_id": case_id})
         worker.death_month, worker.death_day = month, died
         spell.end_at(month + 1)
+        for later in world.later_spells(spell):  # a job the worker would have taken later
+            later.end_at(later.start)
         income = d.URBAN_DISPOSABLE_INCOME[died.year - 1]
         paid = recognised_on + dt.timedelta(days=rng.randint(10, 40))
         claim.pay("一次性工亡补助金", Decimal(20 * income), paid)
@@ -321,7 +325,7 @@ def _one_injury(world, rng, cases, spell, month, accident, group, end_of_data) -
     _safety_accident(world, rng, cases, employer, accident, category, fatal, group)
     if category == "02" and group != "transport" and rng.random() < 0.6:
         liability = _weighted(
-            rng, {"次要责任": 4, "无责任": 4, "同等责任": 2, "主要责任": 0.15, "全部责任": 0.05}
+            rng, {"次要责任": 4, "无责任": 4, "同等责任": 2, "主要责任": 0.6, "全部责任": 0.2}
         )
         if liability in ("主要责任", "全部责任"):
             world.truth["commuting_main_fault"].append({"case_id": case_id})

@@ -81,6 +81,14 @@ class World:
     records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     truth: dict = field(default_factory=lambda: defaultdict(list))
 
+    def later_spells(self, spell: Spell) -> list[Spell]:
+        """The same worker's spells that start after this one."""
+        if not hasattr(self, "_spells_by_worker"):
+            self._spells_by_worker = defaultdict(list)
+            for s in self.spells:
+                self._spells_by_worker[s.worker].append(s)
+        return [s for s in self._spells_by_worker[spell.worker] if s.start > spell.start]
+
     def base(self, spell: Spell, month: int) -> Decimal:
         """Contribution base: own wage clamped to 60–300% of the regional average wage."""
         avg = d.REGION_AVG_MONTHLY_WAGE[d.year_of(month)]
