@@ -37,6 +37,9 @@ def load_cases(url: str, region: str, first: dt.date, last: dt.date) -> list[Cas
     from workcomp.warehouse.connection import connect
 
     prefix = region.rstrip("0") or region
+    # The pooling region's report also carries cases whose county is unknown (an employer
+    # missing from the registry); a county's report carries only its own.
+    whole_region = region.endswith("00")
     with connect(url) as conn:
         rows = conn.execute(
             """
@@ -44,10 +47,11 @@ def load_cases(url: str, region: str, first: dt.date, last: dt.date) -> list[Cas
                    credit_code, resident_id_masked, reference_id, evidence, review_status,
                    review_note
             from audit.fct_anomaly_cases
-            where region_code like %s and period_month between %s and %s
+            where (region_code like %s or (%s and region_code is null))
+              and period_month between %s and %s
             order by rule_code, period_month, case_key
             """,
-            (prefix + "%", first, last),
+            (prefix + "%", whole_region, first, last),
         ).fetchall()
     return [Case(*row) for row in rows]
 
