@@ -3,23 +3,23 @@
 
 Airflow DAG rendered by Cosmos from the dbt manifest built ahead of time
 (`workcomp dbt-manifest`, run by the setup), so parsing this file does not run dbt. Each dbt
-model is a task followed by its tests: a failed test stops what depends on it.
+node is one `dbt build` task with its tests: a failed test stops what depends on it.
 
-Scheduled on the raw Assets of every ingest DAG: it runs when any feed has new data. When
-every model is built and tested it updates the marts Asset, which `quality_checks` follows.
+Scheduled on the raw-feeds Asset every ingest load updates: it runs when any feed has new
+data. When every model is built and tested it updates the marts Asset, which
+`quality_checks` follows.
 """
 
 import datetime as dt
 
-from airflow.sdk import DAG, AssetAny, task
+from airflow.sdk import DAG, task
 
-from workcomp.contracts import all_contracts
 from workcomp.orchestration.dbt_group import dbt_build_group
-from workcomp.orchestration.ingest_dag import OWNER, WAREHOUSE_ASSET, raw_asset
+from workcomp.orchestration.ingest_dag import OWNER, RAW_FEEDS_ASSET, WAREHOUSE_ASSET
 
 with DAG(
     dag_id="warehouse_build",
-    schedule=AssetAny(*(raw_asset(c.source, c.dataset) for c in all_contracts().values())),
+    schedule=[RAW_FEEDS_ASSET],
     start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,

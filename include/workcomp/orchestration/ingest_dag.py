@@ -11,8 +11,14 @@ from workcomp.orchestration import tasks
 OWNER = "workcomp-data-engineering"
 
 
+# Updated by every load task: the warehouse build is scheduled on it. One Asset rather than
+# AssetAny over the 17 raw tables, which Airflow hashes at every task dependency Cosmos sets
+# (about 0.9 s per parse of warehouse_build).
+RAW_FEEDS_ASSET = Asset(name="raw.feeds", uri="workcomp://warehouse/raw")
+
+
 def raw_asset(source: str, dataset: str) -> Asset:
-    """The Airflow Asset a raw table stands for; the warehouse build is scheduled on these."""
+    """The Airflow Asset a raw table stands for (lineage of each load)."""
     return Asset(
         name=f"raw.{source}__{dataset}",
         uri=f"postgres://warehouse:5432/workcomp/raw/{source}__{dataset}",
@@ -36,7 +42,7 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
     ) as dag:
         for dataset in tasks.datasets_of(source):
 
-            @task(task_id=f"load_{dataset}", outlets=[raw_asset(source, dataset)])
+            @task(task_id=f"load_{dataset}", outlets=[raw_asset(source, dataset), RAW_FEEDS_ASSET])
             def load(dataset: str = dataset) -> list[dict]:
                 return tasks.ingest(source, dataset)
 
