@@ -13,7 +13,7 @@ import click
 from rich.table import Table
 
 from workcomp import settings
-from workcomp.audit.commands import audit, write_default_report
+from workcomp.audit.commands import audit, default_report_paths
 from workcomp.orchestration.environment import (
     airflow_environment,
     dbt_environment,
@@ -280,7 +280,7 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
     print_coverage(url)
     print_mart_summaries(url)
     print_anomaly_counts(url)
-    html, xlsx = write_default_report(url)
+    html, xlsx = default_report_paths(url)
     from workcomp.quality.suites import data_docs_index
 
     console.print(f"Anomaly report (稽核疑点报告): {html}")

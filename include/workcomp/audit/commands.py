@@ -40,13 +40,25 @@ def default_period(url: str) -> tuple[dt.date, dt.date]:
     return first or today, last or today
 
 
-def write_default_report(url: str) -> tuple[Path, Path]:
-    """The report for the whole pooling region over every period with cases."""
+def default_report(url: str) -> tuple[str, dt.date, dt.date]:
+    """The whole pooling region over every period with cases: (region, first, last)."""
     from workcomp.audit.evaluation import dbt_vars
-    from workcomp.audit.report import write_report
 
     first, last = default_period(url)
-    return write_report(url, reports_dir(), dbt_vars()["pooling_region_code"], first, last)
+    return dbt_vars()["pooling_region_code"], first, last
+
+
+def write_default_report(url: str) -> tuple[Path, Path]:
+    from workcomp.audit.report import write_report
+
+    return write_report(url, reports_dir(), *default_report(url))
+
+
+def default_report_paths(url: str) -> tuple[Path, Path]:
+    """Where the quality DAG wrote the default report (the main job names, not rewrites, it)."""
+    from workcomp.audit.report import report_paths
+
+    return report_paths(reports_dir(), *default_report(url))
 
 
 @audit.command("report")

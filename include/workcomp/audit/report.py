@@ -142,6 +142,12 @@ def write_xlsx(cases: list[Case], rules: list[tuple], path: Path, title: str) ->
     book.save(path)
 
 
+def report_paths(out_dir: Path, region: str, first: dt.date, last: dt.date) -> tuple[Path, Path]:
+    """Where the report for a region and period is written: (HTML, XLSX)."""
+    stem = f"anomaly-report-{region}-{first:%Y%m}-{last:%Y%m}"
+    return out_dir / f"{stem}.html", out_dir / f"{stem}.xlsx"
+
+
 def write_report(
     url: str, out_dir: Path, region: str, first: dt.date, last: dt.date
 ) -> tuple[Path, Path]:
@@ -150,9 +156,7 @@ def write_report(
     rules = _rules(url)
     title = f"工伤保险稽核疑点报告 · {region} · {first:%Y-%m}—{last:%Y-%m}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"anomaly-report-{region}-{first:%Y%m}-{last:%Y%m}"
-    html = out_dir / f"{stem}.html"
+    html, xlsx = report_paths(out_dir, region, first, last)
     html.write_text(render_html(cases, rules, title, dt.datetime.now()), encoding="utf-8")
-    xlsx = out_dir / f"{stem}.xlsx"
     write_xlsx(cases, rules, xlsx, title)
     return html, xlsx
