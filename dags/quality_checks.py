@@ -1,12 +1,19 @@
 """
-### quality_checks — data-quality suites and the anomaly report (数据质量检查与稽核疑点报告)
+### quality_checks — validate, publish, report (数据质量检查、发布与稽核疑点报告)
 
-Runs after each warehouse build (scheduled on the marts Asset that `warehouse_build`
-updates). Validates every Great Expectations suite over the raw tables, then over the marts
-and the audit tables; each expectation's result is stored in `audit.quality_results` and the
-Data Docs are rebuilt. A failed critical suite fails its task; warnings are logged only. The
-anomaly report (HTML and XLSX) is written whatever the suites found, so audit staff always
-get the latest cases.
+Runs after each warehouse build (scheduled on the build Asset that `warehouse_build`
+updates). Write-audit-publish:
+
+1. `validate_build` runs the Great Expectations suites of the marts and the audit tables
+   against the unpublished build (`marts_build`, `audit_build`). Each expectation's result is
+   stored in `audit.quality_results`; Data Docs are rebuilt.
+2. `publish` moves every relation whose critical suites passed into `marts` / `audit` in one
+   transaction and updates the marts Asset. A relation with a failed critical suite is held
+   back: readers keep its last good copy. Warnings are logged only.
+3. `anomaly_report` writes the HTML and XLSX report from the published audit tables.
+4. `quality_gate` fails the run when anything was held back, so the failure is seen.
+
+The raw suites run in the ingest DAGs, right after each load.
 """
 
 import datetime as dt
@@ -14,11 +21,11 @@ import datetime as dt
 from airflow.sdk import DAG, task
 
 from workcomp.orchestration import tasks
-from workcomp.orchestration.ingest_dag import OWNER, WAREHOUSE_ASSET
+from workcomp.orchestration.ingest_dag import BUILD_ASSET, MARTS_ASSET, OWNER
 
 with DAG(
     dag_id="quality_checks",
-    schedule=[WAREHOUSE_ASSET],
+    schedule=[BUILD_ASSET],
     start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
@@ -28,17 +35,20 @@ with DAG(
 ) as dag:
 
     @task
-    def raw_suites() -> list[dict]:
-        return tasks.validate_schemas(["raw"])
+    def validate_build() -> dict[str, str]:
+        return tasks.validate_build()
+
+    @task(outlets=[MARTS_ASSET])
+    def publish(held_back: dict[str, str]) -> dict:
+        return tasks.publish(held_back)
 
     @task
-    def mart_suites() -> list[dict]:
-        return tasks.validate_schemas(["marts", "audit"])
-
-    @task(trigger_rule="all_done")
     def anomaly_report() -> dict:
         return tasks.anomaly_report()
 
-    raw = raw_suites()
-    marts = mart_suites()
-    raw >> marts >> anomaly_report()
+    @task
+    def quality_gate(held_back: dict[str, str]) -> None:
+        tasks.fail_if_held_back(held_back)
+
+    held_back = validate_build()
+    publish(held_back) >> anomaly_report() >> quality_gate(held_back)

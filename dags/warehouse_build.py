@@ -6,8 +6,9 @@ Airflow DAG rendered by Cosmos from the dbt manifest built ahead of time
 node is one `dbt build` task with its tests: a failed test stops what depends on it.
 
 Scheduled on the raw-feeds Asset every ingest load updates: it runs when any feed has new
-data. When every model is built and tested it updates the marts Asset, which
-`quality_checks` follows.
+data. Marts and audit models are written to `marts_build` and `audit_build`, not to the
+schemas people read (write-audit-publish). When every model is built and tested it updates
+the build Asset; `quality_checks` follows, validates the build and publishes it.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ import datetime as dt
 from airflow.sdk import DAG, task
 
 from workcomp.orchestration.dbt_group import dbt_build_group
-from workcomp.orchestration.ingest_dag import OWNER, RAW_FEEDS_ASSET, WAREHOUSE_ASSET
+from workcomp.orchestration.ingest_dag import BUILD_ASSET, OWNER, RAW_FEEDS_ASSET
 
 with DAG(
     dag_id="warehouse_build",
@@ -28,8 +29,8 @@ with DAG(
     default_args={"owner": OWNER, "retries": 0},
 ) as dag:
 
-    @task(outlets=[WAREHOUSE_ASSET])
-    def marts_published() -> None:
-        """Every model built and tested: the quality DAG may follow."""
+    @task(outlets=[BUILD_ASSET])
+    def build_complete() -> None:
+        """Every model built and tested: the quality DAG may validate and publish."""
 
-    dbt_build_group() >> marts_published()
+    dbt_build_group() >> build_complete()

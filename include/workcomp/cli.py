@@ -248,6 +248,24 @@ def quality_cmd() -> None:
     console.print(f"Data Docs: {data_docs_index()}")
 
 
+@main.command("publish")
+def publish_cmd() -> None:
+    """Validate the unpublished build (marts_build, audit_build) and publish what passed.
+
+    What quality_checks does after warehouse_build; for a build run by hand with
+    `dbt build --vars '{write_audit_publish: true}'`.
+    """
+    from workcomp.orchestration import tasks
+
+    held_back = tasks.validate_build()
+    result = tasks.publish(held_back)
+    console.print(f"published {len(result['published'])} relations (已发布)")
+    for relation, why in sorted(result["held_back"].items()):
+        console.print(f"[red]held back[/] {relation}: {why}")
+    if result["held_back"]:
+        raise SystemExit(1)
+
+
 # --- the main job ------------------------------------------------------------------------
 
 

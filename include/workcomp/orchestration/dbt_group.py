@@ -63,5 +63,6 @@ def dbt_build_group(group_id: str = "dbt"):
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
         ),
-        operator_args={"install_deps": False},
+        # Marts and audit models go to their *_build schemas; quality_checks publishes them.
+        operator_args={"install_deps": False, "vars": {"write_audit_publish": True}},
     )

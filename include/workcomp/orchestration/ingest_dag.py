@@ -11,7 +11,7 @@ from workcomp.orchestration import tasks
 OWNER = "workcomp-data-engineering"
 
 
-# Updated by every load task: the warehouse build is scheduled on it. One Asset rather than
+# Updated by every validated load: the warehouse build is scheduled on it. One Asset rather than
 # AssetAny over the 17 raw tables, which Airflow hashes at every task dependency Cosmos sets
 # (about 0.9 s per parse of warehouse_build).
 RAW_FEEDS_ASSET = Asset(name="raw.feeds", uri="workcomp://warehouse/raw")
@@ -25,8 +25,11 @@ def raw_asset(source: str, dataset: str) -> Asset:
     )
 
 
-# The marts and audit tables as one Asset: warehouse_build updates it, quality_checks follows.
-WAREHOUSE_ASSET = Asset(name="warehouse.marts", uri="workcomp://warehouse/marts")
+# The unpublished build (marts_build, audit_build): warehouse_build updates it and
+# quality_checks follows, validates it and publishes what passed.
+BUILD_ASSET = Asset(name="warehouse.build", uri="workcomp://warehouse/build")
+# The published marts and audit tables: what reports and BI read.
+MARTS_ASSET = Asset(name="warehouse.marts", uri="workcomp://warehouse/marts")
 
 
 def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
@@ -42,11 +45,12 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
     ) as dag:
         for dataset in tasks.datasets_of(source):
 
-            @task(task_id=f"load_{dataset}", outlets=[raw_asset(source, dataset), RAW_FEEDS_ASSET])
+            @task(task_id=f"load_{dataset}", outlets=[raw_asset(source, dataset)])
             def load(dataset: str = dataset) -> list[dict]:
                 return tasks.ingest(source, dataset)
 
-            @task(task_id=f"validate_{dataset}")
+            # The build follows a validated load only: a critical raw failure stops it here.
+            @task(task_id=f"validate_{dataset}", outlets=[RAW_FEEDS_ASSET])
             def validate(_loaded: list[dict], dataset: str = dataset) -> list[dict]:
                 return tasks.validate(
                     [f"raw.{source}__{dataset}", f"raw.{source}__{dataset}.warnings"]

@@ -60,8 +60,21 @@ def ingest(source: str, dataset: str) -> list[dict]:
     return results
 
 
-def validate(suite_names: list[str]) -> list[dict]:
+def validate(suite_names: list[str], schemas: dict[str, str] | None = None) -> list[dict]:
     """Run GX suites; a failed critical suite raises, a failed warning suite only logs."""
+    results = run_and_log(suite_names, schemas)
+    critical = [
+        f"{r['suite']} ({'; '.join(r['failed'])})"
+        for r in results
+        if not r["success"] and r["severity"] == "critical"
+    ]
+    if critical:
+        raise DataQualityError("critical expectations failed: " + " | ".join(critical))
+    return results
+
+
+def run_and_log(suite_names: list[str], schemas: dict[str, str] | None = None) -> list[dict]:
+    """Run GX suites and log each outcome; return them all, failed or not."""
     from workcomp.quality.suites import all_suite_names, data_docs_index, run_suites
 
     known = set(all_suite_names())
@@ -71,19 +84,14 @@ def validate(suite_names: list[str]) -> list[dict]:
     suite_names = [n for n in suite_names if n in known]
     if not suite_names:
         return []
-    results = run_suites(suite_names, warehouse_url())
-    critical = []
+    results = run_suites(suite_names, warehouse_url(), schemas=schemas)
     for r in results:
         line = f"{r.suite}: {'passed' if r.success else 'FAILED'} ({r.evaluated} expectations)"
         if r.success:
             log.info(line)
         else:
             log.error("%s; failed: %s", line, "; ".join(r.failed))
-            if r.severity == "critical":
-                critical.append(f"{r.suite} ({'; '.join(r.failed)})")
     log.info("Data Docs: %s", data_docs_index())
-    if critical:
-        raise DataQualityError("critical expectations failed: " + " | ".join(critical))
     return [asdict(r) for r in results]
 
 
@@ -92,6 +100,60 @@ def validate_schemas(schemas: list[str]) -> list[dict]:
     from workcomp.quality.suites import suites_for_schema
 
     return validate([name for schema in schemas for name in suites_for_schema(schema)])
+
+
+def validate_build() -> dict[str, str]:
+    """Validate the unpublished build (marts_build, audit_build) with the marts' and audit
+    suites. Returns the relations a critical failure holds back, with the reason; warnings
+    are logged only."""
+    from workcomp.quality.suites import load_spec, suites_for_schema
+    from workcomp.warehouse.connection import connect
+    from workcomp.warehouse.publish import BUILD_SUFFIX, PUBLISHED_SCHEMAS, build_schema
+
+    with connect(warehouse_url()) as conn:
+        built = {
+            f"{schema.removesuffix(BUILD_SUFFIX)}.{name}"
+            for schema, name in conn.execute(
+                "select table_schema, table_name from information_schema.tables"
+                " where table_schema = any(%s)",
+                [[build_schema(s) for s in PUBLISHED_SCHEMAS]],
+            ).fetchall()
+        }
+    names = []
+    for schema in PUBLISHED_SCHEMAS:
+        for name in suites_for_schema(schema):
+            spec = load_spec(name)
+            if f"{spec.schema}.{spec.table}" in built:
+                names.append(name)
+            else:  # nothing built, so nothing will be published over the last good copy
+                log.warning("%s: %s.%s was not built; not validated", name, schema, spec.table)
+    results = run_and_log(names, {s: build_schema(s) for s in PUBLISHED_SCHEMAS})
+    held_back: dict[str, str] = {}
+    for r in results:
+        if not r["success"] and r["severity"] == "critical":
+            spec = load_spec(r["suite"])
+            reason = f"suite {r['suite']} failed: {'; '.join(r['failed'])}"
+            relation = f"{spec.schema}.{spec.table}"
+            held_back[relation] = "; ".join(filter(None, [held_back.get(relation), reason]))
+    return held_back
+
+
+def publish(held_back: dict[str, str]) -> dict:
+    """Publish what passed; the relations held back keep their last good published copy."""
+    from workcomp.warehouse.connection import connect
+    from workcomp.warehouse.publish import publish as publish_build
+
+    with connect(warehouse_url(), autocommit=True) as conn:
+        result = publish_build(conn, held_back)
+    return asdict(result)
+
+
+def fail_if_held_back(held_back: dict[str, str]) -> None:
+    if held_back:
+        raise DataQualityError(
+            "not published (the last good copy stays in place): "
+            + " | ".join(f"{relation}: {why}" for relation, why in sorted(held_back.items()))
+        )
 
 
 def anomaly_report() -> dict:

@@ -122,10 +122,16 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 def run_suites(
-    names: list[str], url: str | None = None, run_id: str | None = None
+    names: list[str],
+    url: str | None = None,
+    run_id: str | None = None,
+    schemas: dict[str, str] | None = None,
 ) -> list[SuiteResult]:
     """Validate each named suite's table; results go to Data Docs and, one row per
-    expectation, to audit.quality_results. Returns one result per suite."""
+    expectation, to audit.quality_results. Returns one result per suite.
+
+    ``schemas`` redirects a suite to another schema, e.g. {"marts": "marts_build"} to
+    validate a build before it is published."""
     from great_expectations import Checkpoint, ExpectationSuite, ValidationDefinition
 
     os.environ[URL_ENV] = _sqlalchemy_url(url or database_url())
@@ -140,11 +146,13 @@ def run_suites(
     run_id = run_id or f"quality-{run_at:%Y%m%dT%H%M%S%f}"
     for name in names:
         spec = load_spec(name)
+        schema = (schemas or {}).get(spec.schema, spec.schema)
+        table = f"{schema}.{spec.table}"
         try:
-            asset = datasource.get_asset(name)
+            asset = datasource.get_asset(table)
         except LookupError:
             asset = datasource.add_table_asset(
-                name=name, table_name=spec.table, schema_name=spec.schema
+                name=table, table_name=spec.table, schema_name=schema
             )
         try:
             batch_definition = asset.get_batch_definition("whole_table")
@@ -178,6 +186,7 @@ def run_suites(
                 stored.append((
                     run_id, run_at, name, spec.severity, cfg.type, column, cfg.description,
                     bool(r.success), counts.get("unexpected_count"), counts.get("element_count"),
+                    table,
                 ))  # fmt: skip
         results.append(SuiteResult(name, outcome.success, evaluated, tuple(failed), spec.severity))
     store_results(url or database_url(), stored)
@@ -191,8 +200,8 @@ def store_results(url: str, rows: list[tuple]) -> None:
     with connect(url) as conn:
         conn.cursor().executemany(
             "insert into audit.quality_results (run_id, run_at, suite, severity, expectation,"
-            " column_name, description, success, unexpected_count, element_count)"
-            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " column_name, description, success, unexpected_count, element_count,"
+            " validated_table) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
 

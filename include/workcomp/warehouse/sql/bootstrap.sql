@@ -111,4 +111,6 @@ create table if not exists audit.quality_results (
     unexpected_count  bigint,
     element_count     bigint
 );
+-- The table each suite validated: a mart is validated in its build schema before publication.
+alter table audit.quality_results add column if not exists validated_table text;
 create index if not exists quality_results_run on audit.quality_results (run_at desc, suite);
