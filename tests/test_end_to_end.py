@@ -280,4 +280,4 @@ def test_dbt_docs_generate_catalogues_every_mart(first_run, tmp_path):
     assert {m["name"] for m in manifest["metrics"].values()} >= {
         "key_industry_coverage_rate", "injury_rate_per_mille", "prevention_fee_ratio",
     }  # fmt: skip
-    assert len(manifest["exposures"]) == 3
+    assert len(manifest["exposures"]) == 4

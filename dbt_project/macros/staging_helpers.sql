@@ -42,3 +42,17 @@
         left({{ column }}, 4) || repeat('*', greatest(length({{ column }}) - 8, 0)) || right({{ column }}, 4)
     end
 {%- endmacro %}
+
+{#- A name as people may see it: the surname and one star per other character (王**). -#}
+{% macro mask_name(column) -%}
+    case when {{ column }} is not null then
+        left({{ column }}, 1) || repeat('*', greatest(char_length({{ column }}) - 1, 1))
+    end
+{%- endmacro %}
+
+{#- A phone number as people may see it: first three and last four digits (138****1234). -#}
+{% macro mask_phone(column) -%}
+    case when {{ column }} is not null then
+        left({{ column }}, 3) || repeat('*', greatest(length({{ column }}) - 7, 1)) || right({{ column }}, 4)
+    end
+{%- endmacro %}

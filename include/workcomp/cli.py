@@ -19,6 +19,7 @@ from workcomp.orchestration.environment import (
     dbt_environment,
     with_environment,
 )
+from workcomp.reporting.commands import report
 from workcomp.summaries import (
     console,
     print_anomaly_counts,
@@ -34,6 +35,7 @@ MAIN_DAGS = (
     "ingest_public_security",
     "warehouse_build",
     "quality_checks",
+    "monthly_reports",
 )
 
 
@@ -304,12 +306,28 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
     console.print(f"Anomaly report (稽核疑点报告): {html}")
     console.print(f"Anomaly workbook: {xlsx}")
     console.print(f"Data Docs (Great Expectations): {data_docs_index()}")
+    print_report_files()
     console.print(f"Airflow run log: {log_path}")
     console.print(f"Airflow task logs: {Path(env['AIRFLOW_HOME']) / 'logs'}")
     console.print(f"done in {time.monotonic() - started:.0f} s")
 
 
+def print_report_files() -> None:
+    """The bulletin and forms the monthly_reports DAG wrote in this run."""
+    import json
+
+    from workcomp.reporting.commands import latest_outputs_path
+
+    written = json.loads(latest_outputs_path().read_text(encoding="utf-8"))
+    console.print(f"Monthly bulletin (工伤保险数据月报) {written['month'][:7]}: "
+                  f"{written['bulletin_html']}")  # fmt: skip
+    console.print(f"Bulletin PDF: {written['bulletin_pdf'] or written['pdf_note']}")
+    for form in written["forms"]:
+        console.print(f"Form (报表): {form}")
+
+
 main.add_command(audit)
+main.add_command(report)
 
 if __name__ == "__main__":
     main()

@@ -93,6 +93,7 @@ def generate(
         "training": facts.training_truth(world),
         "coverage_monthly": facts.coverage_monthly_truth(world),
         "days_to_recognition": facts.timeliness_truth(world),
+        "occupational_disease_by_county": facts.occupational_disease_truth(world),
         "occupational_disease_cases": dict(
             sorted(
                 Counter(

@@ -180,6 +180,22 @@ def coverage_monthly_truth(world: World) -> dict:
     return {k: {"workers_required": r, "workers_insured": i} for k, (r, i) in sorted(out.items())}
 
 
+def occupational_disease_truth(world: World) -> dict:
+    """Per diagnosis year and the employer's county: cases, of which insured and receiving
+    benefits (the totals of 《职业病人员统计情况表》, counted by diagnosis date)."""
+    county_of = {e.credit_code: e.county for e in world.employers}
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in world.records["health__occupational_diagnoses"]:
+        cell = out[f"{row['diagnosis_date'][:4]}:{county_of.get(row['credit_code'])}"]
+        cell[0] += 1
+        cell[1] += row["is_insured"] == "是"
+        cell[2] += row["receives_benefits"] == "是"
+    return {
+        k: {"cases": n, "insured": i, "receiving_benefits": r}
+        for k, (n, i, r) in sorted(out.items())
+    }
+
+
 def timeliness_truth(world: World) -> dict:
     """Days from accident (or diagnosis) to recognition of each recognised case, per county of
     the recognition and accident year."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import asdict
 
@@ -163,3 +164,18 @@ def anomaly_report() -> dict:
     html, xlsx = write_default_report(warehouse_url())
     log.info("anomaly report: %s and %s", html, xlsx)
     return {"html": str(html), "xlsx": str(xlsx)}
+
+
+def monthly_reports(logical_date: dt.datetime | None) -> dict:
+    """The bulletin and forms for the month before the run's date (at most the last month
+    with data)."""
+    from workcomp.reporting.commands import write_reports
+
+    wanted = None
+    if logical_date is not None:
+        wanted = (logical_date.date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    outputs = write_reports(warehouse_url(), wanted)
+    log.info("bulletin %s: %s (%s)", outputs.month, outputs.bulletin_html, outputs.pdf_note)
+    for form in outputs.forms:
+        log.info("form: %s", form)
+    return outputs.record()

@@ -5,7 +5,8 @@ with enterprises as (
 ),
 
 roster as (
-    select roster_year, credit_code, enterprise_name
+    select roster_year, credit_code, enterprise_name, address, contact_person_masked,
+           contact_phone_masked
     from {{ ref('stg_health__dust_enterprises') }}
 ),
 
@@ -37,6 +38,9 @@ select
     enterprises.roster_year::integer as ledger_year,
     enterprises.credit_code::text as credit_code,
     roster.enterprise_name::text as enterprise_name,
+    roster.address::text as enterprise_address,
+    roster.contact_person_masked::text as contact_person_masked,
+    roster.contact_phone_masked::text as contact_phone_masked,
     enterprises.region_code::text as region_code,
     enterprises.industry_category::text as industry_category,
     enterprises.worker_count::integer as workers_total,

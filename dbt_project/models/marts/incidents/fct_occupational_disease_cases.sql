@@ -1,5 +1,6 @@
 -- 《职业病人员统计情况表》 (seed 001 Attachment 3) as a fact: one row per case, counted by
--- diagnosis date (职业病诊断时间), without names or ID numbers. The county is the employer's.
+-- diagnosis date (职业病诊断时间). Names and ID numbers only masked (王**, 1508**********123X),
+-- as the form shows them. The county is the employer's.
 with diagnoses as (
     select * from {{ ref('stg_health__occupational_diagnoses') }}
 ),
@@ -10,6 +11,8 @@ employers as (
 
 select
     diagnoses.person_key::text as person_key,
+    diagnoses.resident_id_masked::text as resident_id_masked,
+    diagnoses.worker_name_masked::text as worker_name_masked,
     diagnoses.sex::text as sex,
     (extract(year from age(diagnoses.diagnosis_date, diagnoses.birth_date)))::integer
         as age_at_diagnosis,

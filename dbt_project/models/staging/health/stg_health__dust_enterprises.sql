@@ -10,6 +10,9 @@ typed as (
         enterprise_name,
         industry_category,
         region_code,
+        address,
+        {{ mask_name('contact_person') }} as contact_person_masked,
+        {{ mask_phone('contact_phone') }} as contact_phone_masked,
         worker_count::integer as worker_count,
         _batch_id as batch_id,
         -- The latest report of the year wins; within one file, the last row for a code wins.
@@ -27,6 +30,9 @@ select
     enterprise_name,
     industry_category,
     region_code,
+    address,
+    contact_person_masked,
+    contact_phone_masked,
     worker_count,
     batch_id
 from typed

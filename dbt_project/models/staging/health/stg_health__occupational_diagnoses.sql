@@ -9,6 +9,7 @@ pneumoconiosis as (
 select
     {{ person_key('source.resident_id') }} as person_key,
     {{ mask_id('source.resident_id') }} as resident_id_masked,
+    {{ mask_name('source.worker_name') }} as worker_name_masked,
     source.sex,
     {{ birth_date_from_id('source.resident_id') }} as birth_date,
     source.employer_name,
