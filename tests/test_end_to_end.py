@@ -6,6 +6,7 @@ files it wrote), and the targets from the seed text (80% in 2020, 90% in 2021, 1
 """
 
 import math
+import re
 import subprocess
 import sys
 from decimal import ROUND_HALF_UP, Decimal
@@ -88,7 +89,17 @@ def test_main_job_prints_the_coverage_table_and_where_things_are(first_run):
         "ingest_health": "success", "ingest_social_insurance": "success",
         "ingest_emergency_management": "success", "ingest_public_security": "success",
         "warehouse_build": "success", "quality_checks": "success",
+        "monthly_reports": "success",
     }  # fmt: skip
+    # It ends by naming the bulletin and the forms it wrote for the last month with data.
+    reports = root / "state" / "reports"
+    named = re.findall(r"(/\S+\.(?:html|pdf|xlsx))", stdout.replace("\n", " "))
+    assert str(reports / "bulletins" / "工伤保险数据月报_150800_202512.html") in named
+    forms = [Path(p) for p in named if p.endswith(".xlsx") and "/forms/" in p]
+    assert {p.name.split("_")[0] for p in forms} == {
+        "职业病人员统计情况表", "尘肺病重点行业企业信息一览表", "参保扩面进度表",
+    }  # fmt: skip
+    assert all(p.exists() for p in forms)
 
 
 def test_running_again_changes_nothing(first_run):

@@ -313,17 +313,19 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
 
 
 def print_report_files() -> None:
-    """The bulletin and forms the monthly_reports DAG wrote in this run."""
+    """The bulletin and forms the monthly_reports DAG wrote in this run (paths unwrapped, so
+    they can be copied)."""
     import json
 
     from workcomp.reporting.commands import latest_outputs_path
 
     written = json.loads(latest_outputs_path().read_text(encoding="utf-8"))
-    console.print(f"Monthly bulletin (工伤保险数据月报) {written['month'][:7]}: "
-                  f"{written['bulletin_html']}")  # fmt: skip
-    console.print(f"Bulletin PDF: {written['bulletin_pdf'] or written['pdf_note']}")
+    month = written["month"][:7]
+    console.print(f"Monthly bulletin (工伤保险数据月报) {month}: {written['bulletin_html']}",
+                  soft_wrap=True)  # fmt: skip
+    console.print(f"Bulletin PDF: {written['bulletin_pdf'] or written['pdf_note']}", soft_wrap=True)
     for form in written["forms"]:
-        console.print(f"Form (报表): {form}")
+        console.print(f"Form (报表): {form}", soft_wrap=True)
 
 
 main.add_command(audit)
