@@ -10,7 +10,7 @@ USER airflow
 WORKDIR /opt/workcomp
 COPY --chown=airflow:0 pyproject.toml uv.lock README.md ./
 RUN pip install --no-cache-dir uv==0.13.9 \
- && uv export --locked --no-dev --no-emit-project --no-hashes -o /tmp/requirements.txt \
+ && uv export --locked --no-dev --extra celery --no-emit-project --no-hashes -o /tmp/requirements.txt \
  && pip install --no-cache-dir -r /tmp/requirements.txt
 COPY --chown=airflow:0 include ./include
 COPY --chown=airflow:0 dags ./dags

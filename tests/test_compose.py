@@ -22,8 +22,34 @@ def _env_items(service):
 def test_the_deployment_has_every_service():
     assert {
         "warehouse", "airflow-metadata", "airflow-init", "airflow-api-server",
-        "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
+        "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "superset-init",
+        "superset", "redis", "airflow-worker",
     } <= set(SERVICES)  # fmt: skip
+    # LocalExecutor by default; Redis and the Celery workers only in the scale-out profile.
+    default = {n for n, s in SERVICES.items() if "profiles" not in s}
+    assert {"redis", "airflow-worker"}.isdisjoint(default)
+    assert SERVICES["redis"]["profiles"] == SERVICES["airflow-worker"]["profiles"] == ["celery"]
+    env = dict(_env_items(SERVICES["airflow-scheduler"]))
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
+    assert SERVICES["airflow-worker"]["command"] == ["airflow", "celery", "worker"]
+    assert "--extra celery" in (PROJECT_ROOT / "Dockerfile").read_text()
+
+
+def test_bi_reads_the_published_marts_as_the_read_only_role():
+    command = " ".join(SERVICES["superset-init"]["command"])
+    uri = re.search(r"postgresql\S*://([a-z_]+):", command)
+    assert uri and uri.group(1) == "bi_reader"  # never the owner the warehouse runs as
+    script = (PROJECT_ROOT / "deploy" / "warehouse-init-roles.sh").read_text()
+    mounted = [v for v in SERVICES["warehouse"]["volumes"] if "docker-entrypoint-initdb.d" in v]
+    assert mounted and mounted[0].startswith("./deploy/warehouse-init-roles.sh:")
+    grants = re.findall(r"^(grant|alter default privileges)\b.*$", script, re.MULTILINE | re.I)
+    assert grants
+    schemas = set(re.findall(r"\bschema (?:if not exists )?(\w+)", script.lower()))
+    # marts_build only through default privileges on the tables moved to marts: no USAGE.
+    assert "grant usage on schema marts to bi_reader" in script
+    assert not re.search(r"usage on schema (?!marts\b)", script)
+    assert schemas <= {"marts", "marts_build", "public"}
+    assert not re.search(r"grant\s+(insert|update|delete|all)", script, re.I)
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -58,7 +84,7 @@ def test_long_running_services_have_health_checks_and_wait_for_dependencies():
     for name, service in SERVICES.items():
         for dep, cond in service.get("depends_on", {}).items():
             assert dep in SERVICES, f"{name} depends on unknown {dep}"
-            one_off = dep == "airflow-init"
+            one_off = SERVICES[dep].get("restart") == "no"
             wanted = "service_completed_successfully" if one_off else "service_healthy"
             assert cond["condition"] == wanted, f"{name} -> {dep}"
 
@@ -69,7 +95,7 @@ def test_named_volumes_are_declared_and_used():
         v.split(":", 1)[0]
         for s in SERVICES.values()
         for v in s.get("volumes", [])
-        if not v.startswith((".", "/"))
+        if not v.startswith((".", "/"))  # bind mounts of deploy/ scripts are not volumes
     }
     assert used == declared
     assert "warehouse-data" in used
