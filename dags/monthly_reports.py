@@ -14,6 +14,7 @@ from airflow.sdk import DAG, task
 
 from workcomp.orchestration import tasks
 from workcomp.orchestration.ingest_dag import OWNER
+from workcomp.orchestration.reliability import reliably, retry_args
 
 with DAG(
     dag_id="monthly_reports",
@@ -23,11 +24,11 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=["reports"],
-    default_args={"owner": OWNER, "retries": 0},
+    default_args={"owner": OWNER, **retry_args()},
 ) as dag:
 
     @task
     def bulletin_and_forms(logical_date=None) -> dict:
-        return tasks.monthly_reports(logical_date)
+        return reliably(tasks.monthly_reports, logical_date)
 
     bulletin_and_forms()

@@ -22,6 +22,7 @@ from airflow.sdk import DAG, task
 
 from workcomp.orchestration import tasks
 from workcomp.orchestration.ingest_dag import BUILD_ASSET, MARTS_ASSET, OWNER
+from workcomp.orchestration.reliability import reliably, retry_args
 
 with DAG(
     dag_id="quality_checks",
@@ -31,24 +32,24 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=["quality", "audit"],
-    default_args={"owner": OWNER, "retries": 0},
+    default_args={"owner": OWNER, **retry_args()},
 ) as dag:
 
     @task
     def validate_build() -> dict[str, str]:
-        return tasks.validate_build()
+        return reliably(tasks.validate_build)
 
     @task(outlets=[MARTS_ASSET])
     def publish(held_back: dict[str, str]) -> dict:
-        return tasks.publish(held_back)
+        return reliably(tasks.publish, held_back)
 
     @task
     def anomaly_report() -> dict:
-        return tasks.anomaly_report()
+        return reliably(tasks.anomaly_report)
 
     @task
     def quality_gate(held_back: dict[str, str]) -> None:
-        tasks.fail_if_held_back(held_back)
+        reliably(tasks.fail_if_held_back, held_back)
 
     held_back = validate_build()
     publish(held_back) >> anomaly_report() >> quality_gate(held_back)

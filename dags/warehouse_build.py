@@ -17,6 +17,7 @@ from airflow.sdk import DAG, task
 
 from workcomp.orchestration.dbt_group import dbt_build_group
 from workcomp.orchestration.ingest_dag import BUILD_ASSET, OWNER, RAW_FEEDS_ASSET
+from workcomp.orchestration.reliability import retry_args
 
 with DAG(
     dag_id="warehouse_build",
@@ -26,7 +27,9 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=["dbt", "build"],
-    default_args={"owner": OWNER, "retries": 0},
+    # A failed dbt node is a failed model or test: a data or code error, not retried. Every
+    # dbt node runs in the warehouse_dbt pool.
+    default_args={"owner": OWNER, **retry_args(retries=0), "pool": "warehouse_dbt"},
 ) as dag:
 
     @task(outlets=[BUILD_ASSET])

@@ -37,6 +37,11 @@ for dag_id, dag in bag.dags.items():
         "file": dag.fileloc, "doc_md": bool(dag.doc_md and dag.doc_md.strip()),
         "owners": sorted({t.owner for t in dag.tasks}), "tasks": len(dag.tasks),
         "max_active_runs": dag.max_active_runs, "reached": len(seen),
+        "task_policy": {
+            t.task_id: {"retries": t.retries, "backoff": bool(t.retry_exponential_backoff),
+                        "pool": t.pool, "alerts": bool(t.on_failure_callback)}
+            for t in dag.tasks
+        },
     }
 print("PROBE" + json.dumps(out))
 """
@@ -76,7 +81,10 @@ def test_every_dag_file_imports_without_error(probe):
 
 
 def test_expected_dags_are_there(probe):
-    assert {"ingest_health", "ingest_social_insurance", "warehouse_build"} <= set(probe["dags"])
+    assert {
+        "ingest_health", "ingest_social_insurance", "ingest_emergency_management",
+        "ingest_public_security", "warehouse_build", "quality_checks", "monthly_reports",
+    } == set(probe["dags"])  # fmt: skip
 
 
 def test_every_dag_is_documented_owned_acyclic_and_single_run(probe):
@@ -85,6 +93,18 @@ def test_every_dag_is_documented_owned_acyclic_and_single_run(probe):
         assert dag["owners"] == [OWNER], dag_id
         assert dag["max_active_runs"] == 1, dag_id
         assert dag["reached"] == dag["tasks"] > 0, dag_id  # every task reachable, no cycle
+
+
+def test_retries_pools_and_alerts(probe):
+    for dag_id, dag in probe["dags"].items():
+        for task_id, policy in dag["task_policy"].items():
+            assert policy["alerts"], f"{dag_id}.{task_id} reports no failure"
+            if dag_id == "warehouse_build":  # a failed dbt node is a data or code error
+                assert policy["retries"] == 0 and policy["pool"] == "warehouse_dbt", task_id
+            else:  # transient faults retried with backoff (data errors fail fast in the task)
+                assert policy["retries"] >= 2 and policy["backoff"], f"{dag_id}.{task_id}"
+            if task_id.startswith("load_"):
+                assert policy["pool"] == "warehouse_loads", f"{dag_id}.{task_id}"
 
 
 def test_warehouse_build_renders_every_dbt_model(probe):

@@ -7,6 +7,7 @@ import datetime as dt
 from airflow.sdk import DAG, Asset, task
 
 from workcomp.orchestration import tasks
+from workcomp.orchestration.reliability import reliably, retry_args
 
 OWNER = "workcomp-data-engineering"
 
@@ -41,19 +42,24 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
         max_active_runs=1,
         doc_md=doc_md,
         tags=["ingest", source],
-        default_args={"owner": OWNER, "retries": 0},
+        default_args={"owner": OWNER, **retry_args()},
     ) as dag:
         for dataset in tasks.datasets_of(source):
 
-            @task(task_id=f"load_{dataset}", outlets=[raw_asset(source, dataset)])
+            @task(
+                task_id=f"load_{dataset}",
+                outlets=[raw_asset(source, dataset)],
+                pool="warehouse_loads",
+            )
             def load(dataset: str = dataset) -> list[dict]:
-                return tasks.ingest(source, dataset)
+                return reliably(tasks.ingest, source, dataset)
 
             # The build follows a validated load only: a critical raw failure stops it here.
             @task(task_id=f"validate_{dataset}", outlets=[RAW_FEEDS_ASSET])
             def validate(_loaded: list[dict], dataset: str = dataset) -> list[dict]:
-                return tasks.validate(
-                    [f"raw.{source}__{dataset}", f"raw.{source}__{dataset}.warnings"]
+                return reliably(
+                    tasks.validate,
+                    [f"raw.{source}__{dataset}", f"raw.{source}__{dataset}.warnings"],
                 )
 
             validate(load())

@@ -17,6 +17,9 @@ from workcomp import settings
 def run(dag_ids: list[str]) -> int:
     from airflow.dag_processing.dagbag import DagBag
 
+    from workcomp.orchestration.reliability import ensure_pools
+
+    ensure_pools()
     bag = DagBag(dag_folder=settings.DAGS_DIR)
     if bag.import_errors:
         for path, error in bag.import_errors.items():
