@@ -250,6 +250,40 @@ def quality_cmd() -> None:
     console.print(f"Data Docs: {data_docs_index()}")
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+@main.command("ui")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1.")
+def ui_cmd(port: int) -> None:
+    """Start the local Airflow UI on the warehouse; Ctrl-C stops it and all its processes."""
+    import signal
+
+    from workcomp.orchestration import local_ui
+
+    url = database_url()
+    env = airflow_environment(url)
+    with console.status("dbt parse (manifest for Cosmos)"):
+        dbt_manifest(url)
+    with console.status("airflow db migrate"):
+        airflow_init(env)
+        local_ui.create_pools(env)
+    with console.status("starting Airflow (api-server, scheduler, dag-processor, triggerer)"):
+        ui = local_ui.start(with_environment(env), port)
+    console.print(f"Airflow UI: {ui.url}  login: {ui.user} / {ui.password}", soft_wrap=True)
+    console.print(f"log: {ui.log_path}; Ctrl-C stops it", soft_wrap=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    try:
+        ui.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with console.status("stopping Airflow"):
+            local_ui.stop(ui)
+        console.print("Airflow stopped")
+
+
 @main.command("publish")
 def publish_cmd() -> None:
     """Validate the unpublished build (marts_build, audit_build) and publish what passed.
