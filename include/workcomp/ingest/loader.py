@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from importlib import resources
@@ -310,8 +311,17 @@ def _record_failure(conn, contract, batch_id, batch_dir, files, started, message
                       "failed", None, None, None, message)  # fmt: skip
 
 
-def pending_batches(landing: Path, contract: Contract) -> list[Path]:
+def pending_batches(landing: Path, contract: Contract, until: str | None = None) -> list[Path]:
+    """Batch folders of a dataset, oldest first. With ``until`` (a month, "2024-06"), only
+    batches for periods up to that month: what a run for that month (or its backfill) loads.
+    A folder not named by its period ("2024", "2024-06", "2024-06-15") is always included."""
     root = landing / contract.source / contract.dataset
     if not root.exists():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    batches = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if until is None:
+        return batches
+    return [b for b in batches if not _PERIOD.match(b.name) or b.name[:7] <= until]
+
+
+_PERIOD = re.compile(r"^\d{4}(-\d{2}){0,2}$")

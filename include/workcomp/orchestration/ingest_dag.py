@@ -51,8 +51,8 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
                 outlets=[raw_asset(source, dataset)],
                 pool="warehouse_loads",
             )
-            def load(dataset: str = dataset) -> list[dict]:
-                return reliably(tasks.ingest, source, dataset)
+            def load(dataset: str = dataset, logical_date=None) -> list[dict]:
+                return reliably(tasks.ingest, source, dataset, tasks.run_month(logical_date))
 
             # The build follows a validated load only: a critical raw failure stops it here.
             @task(task_id=f"validate_{dataset}", outlets=[RAW_FEEDS_ASSET])

@@ -35,8 +35,10 @@ def datasets_of(source: str) -> list[str]:
     return [c.dataset for c in all_contracts().values() if c.source == source]
 
 
-def ingest(source: str, dataset: str) -> list[dict]:
-    """Load every batch waiting in landing/<source>/<dataset>/; fail if any batch failed."""
+def ingest(source: str, dataset: str, until: str | None = None) -> list[dict]:
+    """Load every batch waiting in landing/<source>/<dataset>/ for periods up to ``until``
+    (the run's month: a backfill of a past month loads what that month had); fail if any
+    batch failed. A batch that is already loaded with the same content is skipped."""
     from workcomp.ingest.loader import BatchFailed, bootstrap, load_batch, pending_batches
     from workcomp.warehouse.connection import connect
 
@@ -44,7 +46,7 @@ def ingest(source: str, dataset: str) -> list[dict]:
     results, failures = [], []
     with connect(warehouse_url(), autocommit=True) as conn:
         bootstrap(conn)
-        for batch_dir in pending_batches(settings.landing_dir(), contract):
+        for batch_dir in pending_batches(settings.landing_dir(), contract, until):
             try:
                 result = load_batch(conn, contract, batch_dir)
             except BatchFailed as exc:
@@ -164,6 +166,11 @@ def anomaly_report() -> dict:
     html, xlsx = write_default_report(warehouse_url())
     log.info("anomaly report: %s and %s", html, xlsx)
     return {"html": str(html), "xlsx": str(xlsx)}
+
+
+def run_month(logical_date: dt.datetime | None) -> str | None:
+    """The month a run stands for ("2024-06"), from its logical date; None: everything."""
+    return None if logical_date is None else f"{logical_date:%Y-%m}"
 
 
 def monthly_reports(logical_date: dt.datetime | None) -> dict:
