@@ -27,9 +27,13 @@ def server_url():
         yield external
         return
     server = EmbeddedPostgres(root=PROJECT_ROOT / ".workcomp" / "test-postgres")
+    # Another test session may be using the server already: only the one that started it
+    # stops it.
+    started_here = not server.is_running()
     url = server.start()
     yield url
-    server.stop()
+    if started_here:
+        server.stop()
 
 
 @pytest.fixture
