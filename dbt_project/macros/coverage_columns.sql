@@ -13,17 +13,19 @@ select
     {{ relation }}.uninsured_enterprise_count::integer as uninsured_enterprise_count,
     {{ relation }}.workers_required::integer as workers_required,
     {{ relation }}.workers_insured::integer as workers_insured,
-    round({{ relation }}.workers_insured::numeric / nullif({{ relation }}.workers_required, 0), 4)::numeric(7, 4)
-        as coverage_rate,
-    targets.target_rate::numeric(5, 4) as target_rate,
-    greatest(
-        ceil(targets.target_rate * {{ relation }}.workers_required) - {{ relation }}.workers_insured, 0
-    )::integer as gap_workers,
-    ({{ relation }}.workers_insured >= ceil(targets.target_rate * {{ relation }}.workers_required))::boolean
-        as is_on_track
+    {{ coverage_measures(relation ~ '.workers_required', relation ~ '.workers_insured', 'targets.target_rate') }}
 from {{ relation }}
 left join {{ ref('ref_regions') }} as regions
     on regions.region_code = {{ relation }}.region_code
 left join {{ ref('ref_coverage_targets') }} as targets
     on targets.target_year = {{ relation }}.roster_year
 {% endmacro %}
+
+{#- Coverage rate, target, gap in people and on-track flag from required and insured headcounts
+    and the year's target: the measures every coverage mart shares. -#}
+{% macro coverage_measures(required, insured, target) -%}
+    round({{ insured }}::numeric / nullif({{ required }}, 0), 4)::numeric(7, 4) as coverage_rate,
+    {{ target }}::numeric(5, 4) as target_rate,
+    greatest(ceil({{ target }} * {{ required }}) - {{ insured }}, 0)::integer as gap_workers,
+    ({{ insured }} >= ceil({{ target }} * {{ required }}))::boolean as is_on_track
+{%- endmacro %}

@@ -49,7 +49,6 @@ def login(env: dict[str, str]) -> tuple[str, str]:
 
 def ui_environment(env: dict[str, str], port: int) -> dict[str, str]:
     home = Path(env["AIRFLOW_HOME"])
-    login(env)
     return {
         **env,
         "AIRFLOW__API__HOST": "127.0.0.1",
@@ -79,6 +78,7 @@ def create_pools(env: dict[str, str]) -> None:
 def start(env: dict[str, str], port: int | None = None) -> LocalUI:
     """Start the UI and its scheduler in a new process group; return once it answers."""
     port = port or free_port()
+    user, password = login(env)  # the passwords file must exist before the api-server starts
     ui_env = ui_environment(env, port)
     log_path = Path(env["AIRFLOW_HOME"]) / "logs" / "standalone.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,6 @@ def start(env: dict[str, str], port: int | None = None) -> LocalUI:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() ends every child
         )
-    user, password = login(env)
     ui = LocalUI(process, f"http://127.0.0.1:{port}", user, password, log_path)
     try:
         wait_healthy(ui)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from workcomp.reporting import charts
-from workcomp.reporting.bulletin_data import BulletinData, load, month_end
+from workcomp.reporting.bulletin_data import BulletinData, load
 
 log = logging.getLogger(__name__)
 
@@ -211,9 +212,4 @@ def write_bulletin(
 
 
 def _relative(target: Path, start: Path) -> str:
-    import os
-
     return Path(os.path.relpath(target, start)).as_posix()
-
-
-__all__ = ["BulletinFiles", "bulletin_paths", "month_end", "render", "write_bulletin"]

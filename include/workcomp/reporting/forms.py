@@ -5,7 +5,8 @@
 - 《尘肺病重点行业企业信息一览表》 (Attachment 2), the inspection ledger per county;
 - the coverage-progress table per county (参保扩面进度表) the expansion plan asks for.
 
-Every row comes from a mart; nothing is counted here except row numbers (序号).
+Every row comes from a mart; only row numbers (序号) and the 合计 lines, which add up the rows
+shown, are counted here.
 """
 
 from __future__ import annotations

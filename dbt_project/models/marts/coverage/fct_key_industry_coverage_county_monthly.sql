@@ -55,12 +55,7 @@ select
     both_levels.uninsured_enterprise_count::integer as uninsured_enterprise_count,
     both_levels.workers_required::integer as workers_required,
     both_levels.workers_insured::integer as workers_insured,
-    round(both_levels.workers_insured::numeric / nullif(both_levels.workers_required, 0), 4)
-        ::numeric(7, 4) as coverage_rate,
-    both_levels.target_rate::numeric(5, 4) as target_rate,
-    greatest(ceil(both_levels.target_rate * both_levels.workers_required)
-        - both_levels.workers_insured, 0)::integer as gap_workers,
-    (both_levels.workers_insured >= ceil(both_levels.target_rate * both_levels.workers_required))
-        as is_on_track
+    {{ coverage_measures('both_levels.workers_required', 'both_levels.workers_insured',
+                         'both_levels.target_rate') }}
 from both_levels
 left join regions on regions.region_code = both_levels.region_code

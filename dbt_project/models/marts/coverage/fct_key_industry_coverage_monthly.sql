@@ -52,13 +52,8 @@ select
     aggregated.uninsured_enterprise_count::integer as uninsured_enterprise_count,
     aggregated.workers_required::integer as workers_required,
     aggregated.workers_insured::integer as workers_insured,
-    round(aggregated.workers_insured::numeric / nullif(aggregated.workers_required, 0), 4)
-        ::numeric(7, 4) as coverage_rate,
-    targets.target_rate::numeric(5, 4) as target_rate,
-    greatest(ceil(targets.target_rate * aggregated.workers_required)
-        - aggregated.workers_insured, 0)::integer as gap_workers,
-    (aggregated.workers_insured >= ceil(targets.target_rate * aggregated.workers_required))
-        as is_on_track
+    {{ coverage_measures('aggregated.workers_required', 'aggregated.workers_insured',
+                         'targets.target_rate') }}
 from aggregated
 left join {{ ref('ref_coverage_targets') }} as targets
     on targets.target_year = extract(year from aggregated.coverage_month)

@@ -151,10 +151,7 @@ select
         with_baseline.injury_rate / nullif(with_baseline.baseline_rate, 0) - 1, 4
     )::numeric(9, 4) as change_vs_baseline,
     round(
-        with_baseline.baseline_rate * (1 - target.target_reduction * least(
-            greatest(with_baseline.rate_year - target.baseline_year, 0)::numeric
-            / (target.target_year - target.baseline_year), 1
-        )), 4
+        {{ target_path_rate('with_baseline.baseline_rate', 'with_baseline.rate_year') }}, 4
     )::numeric(12, 4) as target_rate_per_mille
 from with_baseline
 cross join target

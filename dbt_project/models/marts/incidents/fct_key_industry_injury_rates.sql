@@ -50,10 +50,7 @@ with_baseline as (
     select
         rated.*,
         baseline.injury_rate as baseline_rate,
-        baseline.injury_rate * (1 - target.target_reduction * least(
-            greatest(rated.rate_year - target.baseline_year, 0)::numeric
-            / (target.target_year - target.baseline_year), 1
-        )) as target_rate
+        {{ target_path_rate('baseline.injury_rate', 'rated.rate_year') }} as target_rate
     from rated
     cross join target
     left join rated as baseline
