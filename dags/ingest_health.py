@@ -6,6 +6,9 @@ Airflow DAG that loads every batch waiting in `landing/health/<dataset>/<batch>/
 (`raw.quarantine`, with every reason), logs each batch in `raw.batches`, then validates the
 raw table with its Great Expectations suite (`expectations/suites/raw.health__*.yml`).
 
+A sensor first waits until every batch is complete: this department sends no manifest, so a
+batch folder must have been quiet for 60 s, with no upload or open workbook (`~$*.xlsx`) in it.
+
 Datasets: dust-hazard enterprise roster (尘肺病重点行业企业信息一览表, seed 001 Attachment 2).
 A batch already loaded with the same content is skipped; a changed re-delivery replaces it.
 Each dataset is an Asset; `warehouse_build` runs when one is updated.

@@ -6,6 +6,9 @@ into `raw.social_insurance__<dataset>` with COPY, quarantines rows that break th
 contract, logs each batch in `raw.batches`, then validates the raw table with its Great
 Expectations suite.
 
+A sensor first waits until every batch is complete: the exchange writes `manifest.json`
+after the data files, and the loader checks the files against it.
+
 Datasets: insured-employer registry with insured headcount (参保单位及参保人数), monthly.
 Each dataset is an Asset; `warehouse_build` runs when one is updated.
 """

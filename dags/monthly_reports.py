@@ -14,7 +14,7 @@ from airflow.sdk import DAG, task
 
 from workcomp.orchestration import tasks
 from workcomp.orchestration.ingest_dag import OWNER
-from workcomp.orchestration.reliability import reliably, retry_args
+from workcomp.orchestration.reliability import deadline, reliably, retry_args
 
 with DAG(
     dag_id="monthly_reports",
@@ -22,6 +22,7 @@ with DAG(
     start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
+    deadline=deadline("monthly_reports"),
     doc_md=__doc__,
     tags=["reports"],
     default_args={"owner": OWNER, **retry_args()},

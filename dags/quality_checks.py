@@ -22,7 +22,7 @@ from airflow.sdk import DAG, task
 
 from workcomp.orchestration import tasks
 from workcomp.orchestration.ingest_dag import BUILD_ASSET, MARTS_ASSET, OWNER
-from workcomp.orchestration.reliability import reliably, retry_args
+from workcomp.orchestration.reliability import deadline, reliably, retry_args
 
 with DAG(
     dag_id="quality_checks",
@@ -30,6 +30,7 @@ with DAG(
     start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
+    deadline=deadline("quality_checks"),
     doc_md=__doc__,
     tags=["quality", "audit"],
     default_args={"owner": OWNER, **retry_args()},

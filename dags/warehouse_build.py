@@ -17,7 +17,7 @@ from airflow.sdk import DAG, task
 
 from workcomp.orchestration.dbt_group import dbt_build_group
 from workcomp.orchestration.ingest_dag import BUILD_ASSET, OWNER, RAW_FEEDS_ASSET
-from workcomp.orchestration.reliability import retry_args
+from workcomp.orchestration.reliability import deadline, retry_args
 
 with DAG(
     dag_id="warehouse_build",
@@ -25,6 +25,7 @@ with DAG(
     start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
+    deadline=deadline("warehouse_build"),
     doc_md=__doc__,
     tags=["dbt", "build"],
     # A failed dbt node is a failed model or test: a data or code error, not retried. Every

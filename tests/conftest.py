@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 import os
+import socketserver
 import subprocess
 import sys
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import psycopg
@@ -91,3 +97,63 @@ def first_run(server_url, tmp_path_factory):
     done = run_main(env)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     return url, env, root, done.stdout, truth
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for a client to deliver one message (RFC 5321 happy path)."""
+
+    def handle(self):
+        self.wfile.write(b"220 localhost test SMTP\r\n")
+        while line := self.rfile.readline():
+            verb = line.decode("ascii", "replace").strip().upper()
+            if verb.startswith(("EHLO", "HELO")):
+                self.wfile.write(b"250 localhost\r\n")
+            elif verb == "DATA":
+                self.wfile.write(b"354 end with <CRLF>.<CRLF>\r\n")
+                lines = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(data)
+                self.server.messages.append(
+                    email.message_from_bytes(b"".join(lines), policy=email.policy.default)
+                )
+                self.wfile.write(b"250 queued\r\n")
+            elif verb == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server; yields (host, port, received messages)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "127.0.0.1", server.server_address[1], server.messages
+    server.shutdown()
+    server.server_close()
+
+
+class _AlertHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    """A local alert webhook; yields (url, received JSON bodies)."""
+    server = HTTPServer(("127.0.0.1", 0), _AlertHandler)
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/alerts", server.received
+    server.shutdown()
+    server.server_close()

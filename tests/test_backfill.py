@@ -19,10 +19,11 @@ RUNNER = """
 import datetime as dt, json, sys
 from airflow.dag_processing.dagbag import DagBag
 from workcomp.orchestration.reliability import ensure_pools
+from workcomp.orchestration.run_dags import run_in_process
 ensure_pools()
 bag = DagBag(dag_folder=sys.argv[1])
-run = bag.dags["ingest_social_insurance"].test(
-    logical_date=dt.datetime.fromisoformat(sys.argv[2]))
+run = run_in_process(bag.dags["ingest_social_insurance"],
+                     logical_date=dt.datetime.fromisoformat(sys.argv[2]))
 print("RESULT " + json.dumps(str(getattr(run.state, "value", run.state))))
 """
 SNAPSHOTS = {

@@ -6,11 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import ClassVar
-
-import pytest
 
 DAG_FILE = """
 import datetime as dt
@@ -72,30 +67,9 @@ print("RESULT " + json.dumps({ti.task_id: ti.state for ti in run.get_task_instan
 """
 
 
-class Alerts(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Alerts.received.append(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def webhook():
-    server = HTTPServer(("127.0.0.1", 0), Alerts)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Alerts.received = []
-    yield f"http://127.0.0.1:{server.server_port}/alerts"
-    server.shutdown()
-
-
-def test_a_transient_fault_is_retried_and_a_data_error_is_not(tmp_path, webhook, server_url):
+def test_a_transient_fault_is_retried_and_a_data_error_is_not(
+    tmp_path, webhook, smtp_server, server_url
+):
     from workcomp.cli import airflow_init
     from workcomp.orchestration.environment import airflow_environment
 
@@ -104,7 +78,13 @@ def test_a_transient_fault_is_retried_and_a_data_error_is_not(tmp_path, webhook,
         env = {**os.environ, **airflow_environment(server_url)}
     finally:
         del os.environ["WORKCOMP_STATE_DIR"]
-    env.update({"WORKCOMP_STATE_DIR": str(tmp_path / "state"), "WORKCOMP_ALERT_WEBHOOK": webhook})
+    url, received = webhook
+    smtp_host, smtp_port, mails = smtp_server
+    env.update({
+        "WORKCOMP_STATE_DIR": str(tmp_path / "state"), "WORKCOMP_ALERT_WEBHOOK": url,
+        "WORKCOMP_ALERT_EMAIL": "oncall@example.org, audit@example.org",
+        "WORKCOMP_SMTP_HOST": smtp_host, "WORKCOMP_SMTP_PORT": str(smtp_port),
+    })  # fmt: skip
     airflow_init(env)
     dags = tmp_path / "dags"
     dags.mkdir()
@@ -124,6 +104,10 @@ def test_a_transient_fault_is_retried_and_a_data_error_is_not(tmp_path, webhook,
     tries = json.loads(dag_file.with_suffix(".tries").read_text())
     assert states == {"transient": "success", "data_error": "failed"}
     assert tries == {"transient": 2, "data_error": 1}  # retried once; never retried
-    failures = [a for a in Alerts.received if a["event"] == "task_failed"]
+    failures = [a for a in received if a["event"] == "task_failed"]
     assert [(a["dag_id"], a["task_id"]) for a in failures] == [("retry_semantics", "data_error")]
     assert "DataQualityError" in failures[0]["error"] and "not retried" in failures[0]["error"]
+    # The same failure, and only it, is mailed to both recipients.
+    assert [m["Subject"] for m in mails] == ["[workcomp] retry_semantics.data_error failed"]
+    assert mails[0]["To"] == "oncall@example.org, audit@example.org"
+    assert "critical expectations failed: raw.x (check digit)" in mails[0].get_content()

@@ -55,6 +55,12 @@ def _column_rows(contract: Contract) -> list[str]:
     return lines
 
 
+def _completion(contract) -> str:
+    if contract.complete_when == "manifest":
+        return "`manifest.json` is present (the sender writes it after the data files)"
+    return f"the batch folder has not changed for {contract.quiet_seconds} s"
+
+
 def render_feeds_md(examples: dict[str, str]) -> str:
     out = [
         "# Feeds (数据接入规范)",
@@ -63,6 +69,9 @@ def render_feeds_md(examples: dict[str, str]) -> str:
         "",
         "Files land in `landing/<source>/<dataset>/<batch>/`. A batch may carry a",
         '`manifest.json` (`{"files": [{"file", "rows", "sha256"}]}`), verified when present.',
+        "A batch is loaded only when complete, by its contract's rule (below): its manifest",
+        "written, or its folder quiet for a while; never while an upload is in progress (a",
+        "hidden temporary file, a `.part`/`.tmp` file, or an Excel lock file `~$name.xlsx`).",
         "Readers accept xlsx in the seed forms (title and signature rows, merged cells), CSV in",
         "UTF-8 with or without BOM or GBK/GB18030 (detected), and JSON Lines. Rows that break",
         "the contract go to `raw.quarantine` with every reason; a file that cannot be read fails",
@@ -80,6 +89,7 @@ def render_feeds_md(examples: dict[str, str]) -> str:
             out += [contract.description, ""]
             out += [
                 f"- Format: {contract.format}; cadence: {contract.cadence}",
+                f"- Complete when: {_completion(contract)}",
                 f"- Raw table: `raw.{contract.table}`; key: "
                 f"{', '.join(f'`{k}`' for k in contract.primary_key)}",
             ]

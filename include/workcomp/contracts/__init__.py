@@ -43,6 +43,10 @@ class Contract:
     checks: tuple[dict, ...] = ()
     description: str = ""
     cadence: str = ""
+    # When a delivered batch is complete and may be loaded: "manifest" (the sender writes
+    # manifest.json last) or "quiet" (nothing in the folder changed for quiet_seconds).
+    complete_when: str = "quiet"
+    quiet_seconds: int = 60
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -64,6 +68,15 @@ def _column(spec: dict) -> Column:
     return column
 
 
+COMPLETION_RULES = ("manifest", "quiet")
+
+
+def _completion_rule(rule: str, path: Path) -> str:
+    if rule not in COMPLETION_RULES:
+        raise ValueError(f"{path.name}: complete_when is one of {COMPLETION_RULES}, not {rule!r}")
+    return rule
+
+
 def _load(path: Path) -> Contract:
     # libyaml's loader when present: the DAG files read every contract at each parse.
     spec = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
@@ -74,6 +87,8 @@ def _load(path: Path) -> Contract:
         format=spec["format"],
         description=spec.get("description", "").strip(),
         cadence=spec.get("cadence", ""),
+        complete_when=_completion_rule(spec.get("complete_when", "quiet"), path),
+        quiet_seconds=int(spec.get("quiet_seconds", 60)),
         primary_key=tuple(spec.get("primary_key", ())),
         columns=tuple(_column(c) for c in spec["columns"]),
         form_fields=tuple(_column(c) for c in spec.get("form_fields", ())),

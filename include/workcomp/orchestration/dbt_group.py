@@ -12,11 +12,16 @@ class ManifestMissing(RuntimeError):
     pass
 
 
+class NothingSelected(RuntimeError):
+    """A dbt selection matched no node: an empty build would look like a successful one."""
+
+
 def manifest_path() -> Path:
     return settings.DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
-def dbt_build_group(group_id: str = "dbt"):
+def dbt_build_group(group_id: str = "dbt", select: tuple[str, ...] = ()):
+    """Every dbt node (or those ``select`` picks, dbt selector syntax) as one task each."""
     from cosmos import (
         DbtTaskGroup,
         ExecutionConfig,
@@ -41,7 +46,7 @@ def dbt_build_group(group_id: str = "dbt"):
     # Cosmos wraps every manifest path in an ObjectStoragePath, whose first use costs ~0.8 s
     # of imports at each parse; a local manifest needs only pathlib.
     project_config.manifest_path = manifest
-    return DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id=group_id,
         project_config=project_config,
         profile_config=ProfileConfig(
@@ -59,6 +64,7 @@ def dbt_build_group(group_id: str = "dbt"):
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             should_detach_multiple_parents_tests=True,
+            select=list(select),
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
@@ -66,3 +72,9 @@ def dbt_build_group(group_id: str = "dbt"):
         # Marts and audit models go to their *_build schemas; quality_checks publishes them.
         operator_args={"install_deps": False, "vars": {"write_audit_publish": True}},
     )
+    if not group.children:
+        raise NothingSelected(
+            f"dbt selection {list(select) or 'all'} matched no node in {manifest}: check the "
+            "selector, or rebuild the manifest with `workcomp dbt-manifest`"
+        )
+    return group

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import DAG, Asset, task
+from airflow.sdk import DAG, Asset, PokeReturnValue, task
 
 from workcomp.orchestration import tasks
-from workcomp.orchestration.reliability import reliably, retry_args
+from workcomp.orchestration.reliability import deadline, reliably, retry_args
 
 OWNER = "workcomp-data-engineering"
+
+# A batch still arriving is waited for: re-checked every minute without holding a worker slot
+# (reschedule), given up after six hours (the sender is then chased; the alert says which).
+BATCH_POKE_INTERVAL = dt.timedelta(minutes=1)
+BATCH_WAIT_TIMEOUT = dt.timedelta(hours=6)
 
 
 # Updated by every validated load: the warehouse build is scheduled on it. One Asset rather than
@@ -40,11 +45,27 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
         start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
         catchup=False,
         max_active_runs=1,
+        deadline=deadline("ingest"),
         doc_md=doc_md,
         tags=["ingest", source],
         default_args={"owner": OWNER, **retry_args()},
     ) as dag:
         for dataset in tasks.datasets_of(source):
+
+            @task.sensor(
+                task_id=f"wait_for_{dataset}",
+                poke_interval=BATCH_POKE_INTERVAL,
+                timeout=BATCH_WAIT_TIMEOUT,
+                mode="reschedule",
+            )
+            def wait_for_complete(dataset: str = dataset, logical_date=None) -> PokeReturnValue:
+                """Every batch for the run's months is complete (the contract's rule)."""
+                waiting = reliably(
+                    tasks.batches_waiting, source, dataset, tasks.run_month(logical_date)
+                )
+                for batch in waiting:
+                    tasks.log.info("waiting for %s/%s/%s", source, dataset, batch)
+                return PokeReturnValue(is_done=not waiting)
 
             @task(
                 task_id=f"load_{dataset}",
@@ -62,5 +83,7 @@ def ingest_dag(source: str, schedule: str, doc_md: str) -> DAG:
                     [f"raw.{source}__{dataset}", f"raw.{source}__{dataset}.warnings"],
                 )
 
-            validate(load())
+            loaded = load()
+            wait_for_complete() >> loaded
+            validate(loaded)
     return dag

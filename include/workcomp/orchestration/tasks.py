@@ -35,10 +35,22 @@ def datasets_of(source: str) -> list[str]:
     return [c.dataset for c in all_contracts().values() if c.source == source]
 
 
+def batches_waiting(source: str, dataset: str, until: str | None = None) -> list[str]:
+    """The batches of a dataset (up to the month ``until``) not yet complete, each with why:
+    what the ingest DAG's sensor waits on."""
+    from workcomp.ingest.batch_readiness import incomplete_batches
+
+    contract = all_contracts()[f"{source}__{dataset}"]
+    waiting = incomplete_batches(settings.landing_dir(), contract, until)
+    return [f"{batch.name}: {reason}" for batch, reason in waiting]
+
+
 def ingest(source: str, dataset: str, until: str | None = None) -> list[dict]:
-    """Load every batch waiting in landing/<source>/<dataset>/ for periods up to ``until``
-    (the run's month: a backfill of a past month loads what that month had); fail if any
-    batch failed. A batch that is already loaded with the same content is skipped."""
+    """Load every complete batch waiting in landing/<source>/<dataset>/ for periods up to
+    ``until`` (the run's month: a backfill of a past month loads what that month had); fail if
+    any batch failed. A batch that is already loaded with the same content is skipped; one that
+    is still arriving is left for the next run."""
+    from workcomp.ingest.batch_readiness import incomplete_reason
     from workcomp.ingest.loader import BatchFailed, bootstrap, load_batch, pending_batches
     from workcomp.warehouse.connection import connect
 
@@ -47,6 +59,10 @@ def ingest(source: str, dataset: str, until: str | None = None) -> list[dict]:
     with connect(warehouse_url(), autocommit=True) as conn:
         bootstrap(conn)
         for batch_dir in pending_batches(settings.landing_dir(), contract, until):
+            reason = incomplete_reason(batch_dir, contract)
+            if reason is not None:
+                log.warning("%s: not complete, left for the next run: %s", batch_dir, reason)
+                continue
             try:
                 result = load_batch(conn, contract, batch_dir)
             except BatchFailed as exc:
