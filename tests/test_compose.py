@@ -39,17 +39,19 @@ def test_bi_reads_the_published_marts_as_the_read_only_role():
     command = " ".join(SERVICES["superset-init"]["command"])
     uri = re.search(r"postgresql\S*://([a-z_]+):", command)
     assert uri and uri.group(1) == "bi_reader"  # never the owner the warehouse runs as
-    script = (PROJECT_ROOT / "deploy" / "warehouse-init-roles.sh").read_text()
-    mounted = [v for v in SERVICES["warehouse"]["volumes"] if "docker-entrypoint-initdb.d" in v]
-    assert mounted and mounted[0].startswith("./deploy/warehouse-init-roles.sh:")
-    grants = re.findall(r"^(grant|alter default privileges)\b.*$", script, re.MULTILINE | re.I)
-    assert grants
-    schemas = set(re.findall(r"\bschema (?:if not exists )?(\w+)", script.lower()))
-    # marts_build only through default privileges on the tables moved to marts: no USAGE.
-    assert "grant usage on schema marts to bi_reader" in script
-    assert not re.search(r"usage on schema (?!marts\b)", script)
-    assert schemas <= {"marts", "marts_build", "public"}
-    assert not re.search(r"grant\s+(insert|update|delete|all)", script, re.I)
+    # The roles come from the project's code, applied by the init job before Superset starts.
+    init = SERVICES["airflow-init"]
+    assert "workcomp roles apply" in " ".join(init["command"])
+    env = dict(_env_items(init))
+    for role in ("LOADER", "TRANSFORMER", "BI_READER", "AUDITOR"):
+        assert env[f"WORKCOMP_{role}_PASSWORD"].startswith(f"${{{role}_PASSWORD:?"), role
+    needs = SERVICES["superset-init"]["depends_on"]["airflow-init"]
+    assert needs["condition"] == "service_completed_successfully"
+    # bi_reader: USAGE on marts only; never a write.
+    script = (PROJECT_ROOT / "include/workcomp/warehouse/sql/roles.sql").read_text()
+    bi = [line for line in script.splitlines() if re.search(r"\bbi_reader\s*;", line)]
+    assert "grant usage on schema marts to bi_reader;" in bi
+    assert not [g for g in bi if re.match(r"grant (insert|update|delete|all|create)", g)]
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))

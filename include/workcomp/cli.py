@@ -302,6 +302,29 @@ def publish_cmd() -> None:
         raise SystemExit(1)
 
 
+@main.group()
+def roles() -> None:
+    """Warehouse roles: loader, transformer, bi_reader, auditor (include/workcomp/warehouse)."""
+
+
+def apply_warehouse_roles(url: str) -> str:
+    from workcomp.ingest.loader import bootstrap
+    from workcomp.warehouse.connection import connect
+    from workcomp.warehouse.roles import ROLES, apply_roles
+
+    with connect(url, autocommit=True) as conn:
+        bootstrap(conn)
+        logins = apply_roles(conn)
+    return ", ".join(f"{r}{' (login)' if r in logins else ''}" for r in ROLES)
+
+
+@roles.command("apply")
+def roles_apply() -> None:
+    """Create the roles and apply every grant; a role whose WORKCOMP_<ROLE>_PASSWORD is set
+    gets a login with it."""
+    console.print(f"roles applied: {apply_warehouse_roles(database_url())}")
+
+
 # --- the main job ------------------------------------------------------------------------
 
 
@@ -320,6 +343,7 @@ def run_cmd(scale: str, seed: int, generate: bool) -> None:
     with console.status("starting the warehouse"):
         url = database_url()
     console.print(f"warehouse: {masked(url)}")
+    console.print(f"roles: {apply_warehouse_roles(url)}")
     landing = settings.landing_dir()
     if generate and not any(landing.glob("*/*/*/*")):
         _generate(landing, scale, seed)

@@ -19,7 +19,7 @@ from workcomp.generator import domain as d
 from workcomp.generator import simulate
 from workcomp.generator import truth as facts
 from workcomp.generator.scales import SCALES
-from workcomp.generator.world import World, build_employers, build_people
+from workcomp.generator.world import World, build_employers, build_people, plant_hostile_text
 from workcomp.generator.writers import Writer
 
 END_OF_DATA = dt.date(d.END_YEAR, 12, 31)
@@ -29,6 +29,7 @@ def build_world(scale: str, seed: int) -> World:
     rng = random.Random(seed)
     world = World(SCALES[scale])
     build_employers(world, rng)
+    plant_hostile_text(world)
     build_people(world, rng)
     simulate.plant_deaths(world, rng)
     simulate.injuries(world, rng, END_OF_DATA)  # may enrol a worker after an accident
@@ -81,8 +82,11 @@ def generate(
         "contribution_months": [d.month_label(m) for m in range(first, d.MONTHS)],
         "datasets": {t: dict(c) for t, c in sorted(writer.stats.items())},
         "anomalies": {
-            k: v for k, v in sorted(world.truth.items()) if k not in ("coverage", "fund_monthly")
+            k: v
+            for k, v in sorted(world.truth.items())
+            if k not in ("coverage", "fund_monthly", "hostile_text")
         },
+        "hostile_text": world.truth.get("hostile_text", []),
         "fund_monthly": world.truth["fund_monthly"],
         "coverage": world.truth.get("coverage", {}),
         "rates": facts.rate_truth(world),

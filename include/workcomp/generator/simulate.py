@@ -503,7 +503,9 @@ def health_and_registry(world: World, rng: random.Random, end_of_data: dt.date) 
                     "enterprise_name": employer.name,
                     "credit_code": employer.credit_code,
                     "region_code": employer.county,
-                    "address": f"内蒙古巴彦淖尔市{employer.county}工业园区",
+                    "address": world.addresses.get(
+                        employer.credit_code, f"内蒙古巴彦淖尔市{employer.county}工业园区"
+                    ),
                     "worker_count": str(len(staff)),
                     "contact_person": _name(rng),
                     "contact_phone": f"0478-{rng.randint(1000000, 9999999)}",

@@ -80,6 +80,8 @@ class World:
     spells: list[Spell] = field(default_factory=list)
     records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     truth: dict = field(default_factory=lambda: defaultdict(list))
+    # Addresses agencies typed by hand; others are derived from the county.
+    addresses: dict[str, str] = field(default_factory=dict)
 
     def later_spells(self, spell: Spell) -> list[Spell]:
         """The same worker's spells that start after this one."""
@@ -140,6 +142,32 @@ def build_employers(world: World, rng: random.Random) -> None:
                 rate,
                 trend,
             )
+        )
+
+
+# Text an agency may send in a name or address: spreadsheet formulas, HTML and SQL. It must
+# reach every report unharmed and inert (escaped in HTML, text in XLSX).
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://evil.example/x","点击领取补贴")有限公司',
+    '<script>alert("xss")</script><img src=x onerror=alert(1)>有限公司',
+    "+cmd|' /C calc'!A0 有限公司'; drop table raw.batches; --",
+)
+HOSTILE_ADDRESS = "@SUM(1+1)*cmd|' /C calc'!A0 <b>工业园区</b> 1=1; --"
+
+
+def plant_hostile_text(world: World) -> None:
+    """Give the first dust-industry employers hostile names and one a hostile address (no
+    random draw, so the rest of the world is unchanged); the truth lists them."""
+    dusty = [e for e in world.employers if e.dust_category is not None][: len(HOSTILE_NAMES)]
+    for employer, name in zip(dusty, HOSTILE_NAMES, strict=False):
+        employer.name = name
+        world.truth["hostile_text"].append(
+            {"credit_code": employer.credit_code, "field": "name", "text": name}
+        )
+    if dusty:
+        world.addresses[dusty[0].credit_code] = HOSTILE_ADDRESS
+        world.truth["hostile_text"].append(
+            {"credit_code": dusty[0].credit_code, "field": "address", "text": HOSTILE_ADDRESS}
         )
 
 

@@ -169,6 +169,9 @@ class Writer:
                     value = int(value)
                 cells.append(value)
             ws.append(cells)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # typed text, even when it starts with "="
         ws.append([])
         ws.append(["部门负责人：", None, None, "填表人：", None, None, "联系电话："])
         wb.properties.created = wb.properties.modified = FIXED_TIME

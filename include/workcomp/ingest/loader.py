@@ -61,6 +61,8 @@ def bootstrap(conn: psycopg.Connection) -> None:
     a random one on first use and keeps it. It never changes afterwards: a different salt
     would give every person a new key, so a mismatch is an error, not an update.
     """
+    from workcomp.warehouse.roles import apply_roles, can_manage_roles
+
     ddl = resources.files("workcomp.warehouse").joinpath("sql/bootstrap.sql").read_text("utf-8")
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('workcomp.bootstrap'))")
@@ -79,6 +81,11 @@ def bootstrap(conn: psycopg.Connection) -> None:
                 f"{SALT_ENV} differs from the salt this warehouse was built with; person keys "
                 "would all change. Unset it, or rebuild the warehouse from raw on purpose."
             )
+    # Roles are needed before dbt builds (its grants name them); only the owner can make them.
+    if can_manage_roles(conn):
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext('workcomp.roles'))")
+            apply_roles(conn, from_env=False)
 
 
 def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:

@@ -120,7 +120,8 @@ class EmbeddedPostgres:
 
     def __init__(self, root: Path | None = None):
         self.run_as = RunAs.pick()
-        self.root = root or settings.state_dir() / "postgres"
+        # Absolute, so that the same folder given relatively is the same server.
+        self.root = (root or settings.state_dir() / "postgres").resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._wheel_bin = wheel_bin_dir()
         self.home = self._choose_home()
