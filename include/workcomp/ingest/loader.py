@@ -187,6 +187,21 @@ class _Canonicalizer:
 _MISS = object()
 
 
+ORIGINAL_CELL_CHARS = 2_000
+
+
+def quarantine_original(cells: dict[str, object]) -> str:
+    """A rejected row's cells as JSON for raw.quarantine: text as delivered, except that a NUL
+    (which jsonb cannot hold) shows as ␀ and a huge cell is cut, its length noted."""
+    original = {}
+    for name, value in cells.items():
+        text = to_text(value).replace("\x00", "\u2400")
+        if len(text) > ORIGINAL_CELL_CHARS:
+            text = f"{text[:ORIGINAL_CELL_CHARS]}…[{len(text)} characters]"
+        original[name] = text
+    return json.dumps(original, ensure_ascii=False)
+
+
 def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt.datetime):
     """COPY the valid rows of one file; returns (read, loaded, quarantine rows)."""
     delivered = open_delivered(path, contract)
@@ -211,16 +226,14 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt
         for row_number, cells in delivered.rows:
             read += 1
             if ROW_PROBLEM in cells:
-                original = json.dumps(cells, ensure_ascii=False)
-                rejected.append((row_number, original, [cells[ROW_PROBLEM]]))
+                rejected.append((row_number, quarantine_original(cells), [cells[ROW_PROBLEM]]))
                 continue
             values, reasons = canonicalizer.row(cells)
             if contract.checks and not reasons:
                 named = dict(zip((c.name for c in contract.columns), values, strict=True))
                 reasons = row_problems(contract.checks, named)
             if reasons:
-                original = {k: to_text(v) for k, v in cells.items()}
-                rejected.append((row_number, json.dumps(original, ensure_ascii=False), reasons))
+                rejected.append((row_number, quarantine_original(cells), reasons))
                 continue
             copy.write_row((batch_id, path.name, row_number, loaded_at, *values, *form.values()))
             loaded += 1

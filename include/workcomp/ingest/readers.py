@@ -103,16 +103,51 @@ def _unmerged_rows(sheet) -> Iterator[list[object]]:
         yield [fill.get((r, c), v) for c, v in enumerate(cells, start=1)]
 
 
+# A workbook's XML compresses about 10:1; far more, and far bigger, is a zip bomb that would
+# inflate into memory.
+MAX_XLSX_UNCOMPRESSED = 1 << 30
+MAX_XLSX_RATIO = 200
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileUnreadable(path, f"not a readable xlsx workbook ({exc})") from exc
+    inflated = sum(e.file_size for e in entries)
+    packed = max(sum(e.compress_size for e in entries), 1)
+    if inflated > MAX_XLSX_UNCOMPRESSED or (
+        inflated > 64 << 20 and inflated / packed > MAX_XLSX_RATIO
+    ):
+        raise FileUnreadable(
+            path,
+            f"refused: {packed:,} bytes would inflate to {inflated:,} (a zip bomb, or not a "
+            "workbook an agency fills in)",
+        )
+
+
 def read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
+    try:
+        return _read_xlsx(path, contract)
+    except FileUnreadable:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise FileUnreadable(
+            path, f"not a readable xlsx workbook ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
     from openpyxl import load_workbook
 
+    _check_zip(path)
     # Forms are small and often merge cells (one 所属行业 spanning several enterprises); only a
     # fully loaded sheet knows its merged ranges. Large extracts stream read-only instead.
     small = path.stat().st_size <= MERGE_AWARE_MAX_BYTES
-    try:
-        workbook = load_workbook(path, read_only=not small, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileUnreadable(path, f"not a readable xlsx workbook ({exc})") from exc
+    workbook = load_workbook(path, read_only=not small, data_only=True)
+    if not workbook.worksheets:
+        raise FileUnreadable(path, "the workbook has no worksheet")
     sheet = workbook.worksheets[0]
     rows = _unmerged_rows(sheet) if small else sheet.iter_rows(values_only=True)
     above: list[list[object]] = []
@@ -136,6 +171,7 @@ def read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
         )
 
     def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
+        row_number = header_row
         try:
             for row_number, cells in enumerate(rows, start=header_row + 1):
                 cells = list(cells)
@@ -148,6 +184,10 @@ def read_xlsx(path: Path, contract: Contract) -> DeliveredFile:
                     row_number,
                     {name: cells[pos] if pos < len(cells) else None for name, pos in index.items()},
                 )
+        except Exception as exc:  # a damaged sheet found while streaming it
+            raise FileUnreadable(
+                path, f"row {row_number + 1}: unreadable ({type(exc).__name__}: {exc})"
+            ) from exc
         finally:
             workbook.close()
 
@@ -217,6 +257,21 @@ def read_csv(path: Path, contract: Contract) -> DeliveredFile:
 ROW_PROBLEM = "__row_problem__"  # a row the reader could not decode: quarantined, not loaded
 
 
+def _json_record(line: str, aliases: dict[str, str]) -> dict[str, object]:
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        return {ROW_PROBLEM: f"row:bad_json: {str(exc)[:200]}", "line": line[:500]}
+    if not isinstance(record, dict):
+        return {ROW_PROBLEM: "row:bad_json: not a JSON object"}
+    cells = {}
+    for key, value in record.items():
+        name = aliases.get(header_key(key))
+        if name:
+            cells[name] = "" if value is None else value
+    return cells
+
+
 def read_jsonl(path: Path, contract: Contract) -> DeliveredFile:
     """One JSON object per line; keys are canonical names or any Chinese header alias."""
     aliases = {}
@@ -227,24 +282,14 @@ def read_jsonl(path: Path, contract: Contract) -> DeliveredFile:
     encoding = detect_encoding(path)
 
     def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
+        line_number = 0
         with open(path, encoding=encoding) as fh:
-            for line_number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError as exc:
-                    yield line_number, {ROW_PROBLEM: f"row:bad_json: {exc}", "line": line[:500]}
-                    continue
-                if not isinstance(record, dict):
-                    yield line_number, {ROW_PROBLEM: "row:bad_json: not a JSON object"}
-                    continue
-                cells = {}
-                for key, value in record.items():
-                    name = aliases.get(header_key(key))
-                    if name:
-                        cells[name] = "" if value is None else value
-                yield line_number, cells
+            try:
+                for line_number, line in enumerate(fh, start=1):
+                    if line.strip():
+                        yield line_number, _json_record(line, aliases)
+            except UnicodeDecodeError as exc:  # past the part the encoding was detected on
+                raise FileUnreadable(path, f"line {line_number + 1}: {exc}") from exc
 
     return DeliveredFile(path, contract, {}, data_rows())
 

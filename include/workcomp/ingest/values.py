@@ -222,9 +222,19 @@ def parse_code(text: str, column: Column) -> str:
     return value
 
 
+# Excel's own limit for one cell: a longer value is not something an agency typed.
+MAX_CELL_CHARS = 32_767
+
+
 def canonical(raw: object, column: Column) -> str | None:
     """Canonical text for a cell, None for an empty optional cell; raises CellError."""
     text = to_text(raw)
+    if "\x00" in text:  # Postgres text cannot hold U+0000
+        raise CellError("nul_character", "holds a NUL character (U+0000)")
+    if len(text) > MAX_CELL_CHARS:
+        raise CellError(
+            "too_long", f"{len(text)} characters; a cell holds at most {MAX_CELL_CHARS}"
+        )
     if text == "":
         if column.required:
             raise CellError("missing", "required value is empty")
