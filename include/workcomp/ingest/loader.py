@@ -3,7 +3,8 @@
 Rules, per batch (``landing/<source>/<dataset>/<batch>/``):
 
 * rows read = rows loaded + rows quarantined, checked against the database after the load;
-* a batch already loaded with the same content (sha256 of its files) is skipped;
+* a batch already loaded with the same content (sha256 of its files) is skipped, and so is
+  the same content delivered again under another batch name;
 * a batch delivered again with different content replaces the earlier load as a whole;
 * a file that cannot be read fails the batch: its transaction rolls back, so earlier data stays
   exactly as it was, and the failure is recorded in ``raw.batches`` with the file and problem.
@@ -254,6 +255,15 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path) ->
         ).fetchone()
         if previous and previous[0] == checksum:
             return BatchResult(batch_id, "skipped", message="already loaded with the same content")
+        twin = conn.execute(
+            "select batch_id from raw.batches where source = %s and dataset = %s"
+            " and sha256 = %s and status = 'loaded' and batch_id <> %s",
+            (contract.source, contract.dataset, checksum, batch_id),
+        ).fetchone()
+        if twin:  # the same files sent again under another folder name: loading would double
+            return BatchResult(
+                batch_id, "skipped", message=f"same content as the loaded batch {twin[0]}"
+            )
         promised = _check_manifest(batch_dir, files)
         with conn.transaction():
             ensure_raw_table(conn, contract)

@@ -26,6 +26,8 @@ create table if not exists raw.batches (
     )
 );
 
+create index if not exists batches_content on raw.batches (source, dataset, sha256);
+
 -- Rejected rows with their original cells and every reason; never silently dropped.
 create table if not exists raw.quarantine (
     batch_id        text not null,
