@@ -14,6 +14,7 @@ from rich.table import Table
 
 from workcomp import settings
 from workcomp.audit.commands import audit, default_report_paths
+from workcomp.benchmark.commands import benchmark
 from workcomp.orchestration.environment import (
     airflow_environment,
     dbt_environment,
@@ -388,6 +389,7 @@ def print_report_files() -> None:
 
 main.add_command(audit)
 main.add_command(report)
+main.add_command(benchmark)
 
 if __name__ == "__main__":
     main()

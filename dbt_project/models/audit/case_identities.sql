@@ -10,13 +10,15 @@ with case_people as (
     where person_key is not null
 ),
 
+-- Staging knows each enrolment change's person key; raw holds the ID and name sent with it.
+-- Joined by change_id, so no hash is computed at query time (and the auditor, who may not
+-- read the salt, can use the view).
 enrolled as (
-    select
-        {{ person_key('resident_id') }} as person_key,
-        resident_id,
-        worker_name
-    from {{ source('social_insurance', 'enrolment_changes') }}
-    where resident_id is not null
+    select staged.person_key, delivered.resident_id, delivered.worker_name
+    from {{ ref('stg_social_insurance__enrolment_changes') }} as staged
+    inner join {{ source('social_insurance', 'enrolment_changes') }} as delivered
+        on delivered.change_id = staged.change_id
+    where delivered.resident_id is not null
 )
 
 select

@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed as ratios against baselines run in the same session."""

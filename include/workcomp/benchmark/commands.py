@@ -1,0 +1,91 @@
+"""``workcomp benchmark``: measured figures, printed as ratios against baselines run in the same
+session on the same machine (shared, noisy machines make absolute seconds meaningless)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+METHODS = {
+    "copy": "raw COPY into an untyped table (the practical limit)",
+    "pandas": "pandas.read_csv + DataFrame.to_sql (by hand)",
+    "workcomp": "workcomp loader (decode, validate, quarantine, COPY)",
+}
+
+
+def machine() -> str:
+    with open("/proc/meminfo") as fh:
+        total_kib = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
+    return f"{os.cpu_count()} cores, {total_kib / 1024 / 1024:.1f} GiB memory"
+
+
+def run_step(method: str, url: str, batch: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "workcomp.benchmark.ingest_steps", method, url, str(batch)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise click.ClickException(f"{method} failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[0].removeprefix("RESULT "))
+
+
+@click.group()
+def benchmark() -> None:
+    """Benchmarks (性能基准): see docs/benchmarks.md."""
+
+
+@benchmark.command("ingest")
+@click.option("--rows", default=2_000_000, show_default=True,
+              help="Contribution rows in the file (a province's month is about 2M).")  # fmt: skip
+@click.option("--skip-pandas", is_flag=True, help="Leave out the slow pandas baseline.")
+def ingest_cmd(rows: int, skip_pandas: bool) -> None:
+    """Contributions ingest throughput next to raw COPY and pandas, on the same file."""
+    from workcomp.benchmark.contributions_file import write_contributions
+    from workcomp.warehouse.connection import database_url, with_database
+
+    url = database_url()  # the embedded server unless WORKCOMP_DATABASE_URL names another
+    bench_url = with_database(url, "workcomp_bench")
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute("drop database if exists workcomp_bench with (force)")
+        conn.execute("create database workcomp_bench")
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = Path(tmp) / "social_insurance" / "contributions" / "2025-12"
+        batch.mkdir(parents=True)
+        with console.status(f"writing {rows:,} contribution rows"):
+            dirty = write_contributions(batch / "contributions_2025-12.csv", rows)
+        size = (batch / "contributions_2025-12.csv").stat().st_size
+        results = {}
+        for method in METHODS:
+            if method == "pandas" and skip_pandas:
+                continue
+            with console.status(f"{method}: {METHODS[method]}"):
+                results[method] = run_step(method, bench_url, batch)
+    table = Table(title=f"Contributions ingest, {rows:,} rows ({size / 2**20:.0f} MiB, "
+                        f"{dirty} planted bad check digits); {machine()}")  # fmt: skip
+    for column in ("method", "seconds", "rows/s", "vs raw COPY", "vs pandas", "peak RSS MiB"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    rate = {m: r["rows"] / r["seconds"] for m, r in results.items()}
+    for method, result in results.items():
+        if result["rows"] != rows:
+            raise click.ClickException(f"{method} handled {result['rows']:,} rows, not {rows:,}")
+        table.add_row(
+            method, f"{result['seconds']:.1f}", f"{rate[method]:,.0f}",
+            f"{rate[method] / rate['copy']:.2f}",
+            f"{rate[method] / rate['pandas']:.1f}" if "pandas" in rate else "–",
+            f"{result['peak_rss_mib']:.0f}",
+        )  # fmt: skip
+    console.print(table)
+    for method in results:
+        console.print(f"  {method}: {METHODS[method]}")

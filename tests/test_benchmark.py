@@ -1,0 +1,18 @@
+"""The benchmark command runs every method on the same file and each handles every row (its
+figures are read by people, not asserted: speed is not a test)."""
+
+import os
+import subprocess
+import sys
+
+
+def test_the_ingest_benchmark_runs_every_method_on_every_row(server_url):
+    env = {**os.environ, "WORKCOMP_DATABASE_URL": server_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "workcomp.cli", "benchmark", "ingest", "--rows", "3000"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Contributions ingest, 3,000 rows" in done.stdout
+    for method in ("copy", "pandas", "workcomp"):
+        assert f"  {method}: " in done.stdout, method
