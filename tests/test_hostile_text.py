@@ -75,11 +75,12 @@ def test_hostile_text_is_stored_exactly_and_never_runs(first_run, hostile):
         assert conn.execute("select count(*) from raw.batches").fetchone()[0] > 0
 
 
-def test_hostile_text_is_text_in_every_workbook(first_run, hostile, tmp_path):
+def test_hostile_text_is_text_in_every_workbook(first_run, hostile, tmp_path, monkeypatch):
     from workcomp.audit.commands import default_report_paths
     from workcomp.reporting.forms import enterprise_ledger_form
 
-    url, *_ = first_run
+    url, env, *_ = first_run
+    monkeypatch.setenv("WORKCOMP_STATE_DIR", env["WORKCOMP_STATE_DIR"])  # the main job's reports
     _, ledger = hostile
     with psycopg.connect(url) as conn:
         forms = {
@@ -96,11 +97,12 @@ def test_hostile_text_is_text_in_every_workbook(first_run, hostile, tmp_path):
     inert_workbook(anomaly_workbook)
 
 
-def test_hostile_text_is_escaped_in_every_html_report(first_run, hostile, tmp_path):
+def test_hostile_text_is_escaped_in_every_html_report(first_run, hostile, tmp_path, monkeypatch):
     from workcomp.audit.commands import default_report_paths
     from workcomp.reporting.bulletin import write_bulletin
 
-    url, *_ = first_run
+    url, env, *_ = first_run
+    monkeypatch.setenv("WORKCOMP_STATE_DIR", env["WORKCOMP_STATE_DIR"])
     planted, _ = hostile
     anomaly_html, _ = default_report_paths(url)
     with psycopg.connect(url) as conn:
