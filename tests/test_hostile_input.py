@@ -15,6 +15,7 @@ import sys
 import uuid
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -37,10 +38,14 @@ DEATHS = get_contract("public_security", "death_records")
 
 
 def deliver(tmp_path, contract, name, data: bytes):
+    """A new batch holding ``data``; returns it and its file's name. Names are unique so that
+    no two examples are the same delivery (a repeat would rightly be skipped)."""
     batch = tmp_path / contract.source / contract.dataset / f"b{uuid.uuid4().hex[:12]}"
     batch.mkdir(parents=True)
-    (batch / name).write_bytes(data)
-    return batch
+    path = Path(name)
+    unique = f"{path.stem}-{batch.name}{path.suffix}"
+    (batch / unique).write_bytes(data)
+    return batch, unique
 
 
 def load_or_fail(conn, contract, batch, name):
@@ -79,7 +84,7 @@ def load_or_fail(conn, contract, batch, name):
 @pytest.fixture
 def earlier(conn, tmp_path):
     """A good batch loaded first: no later delivery may change it."""
-    batch = deliver(tmp_path, EMPLOYERS, "employers.csv",
+    batch, _ = deliver(tmp_path, EMPLOYERS, "employers.csv",
                     (EXAMPLES / "social_insurance__employers.csv").read_bytes())  # fmt: skip
     result = load_batch(conn, EMPLOYERS, batch)
     assert result.rows_loaded > 0
@@ -100,7 +105,7 @@ def test_random_bytes_load_or_fail_clearly(conn, tmp_path, earlier, feed, data):
     contract = all_contracts()[feed]
     suffix = ".xlsx" if contract.format == "xlsx_form" else f".{contract.format}"
     name = f"delivery{suffix}"
-    load_or_fail(conn, contract, deliver(tmp_path, contract, name, data), name)
+    load_or_fail(conn, contract, *deliver(tmp_path, contract, name, data))
     earlier()
 
 
@@ -132,7 +137,7 @@ def test_mutated_example_files_load_or_fail_clearly(conn, tmp_path, earlier, cas
     feed, suffix, data = case
     contract = all_contracts()[feed]
     name = f"delivery{suffix}"
-    load_or_fail(conn, contract, deliver(tmp_path, contract, name, data), name)
+    load_or_fail(conn, contract, *deliver(tmp_path, contract, name, data))
     earlier()
 
 
@@ -172,7 +177,7 @@ def test_hostile_cells_are_loaded_or_quarantined_never_lost(conn, tmp_path, earl
         else:
             writer.writerow(["X", *cells])
     data = out.getvalue().encode(encoding, errors="replace")
-    result = load_or_fail(conn, EMPLOYERS, deliver(tmp_path, EMPLOYERS, "e.csv", data), "e.csv")
+    result = load_or_fail(conn, EMPLOYERS, *deliver(tmp_path, EMPLOYERS, "e.csv", data))
     assert result is not None, "a well-formed CSV must load"
     assert result.rows_read == len(rows)
     earlier()
@@ -207,7 +212,7 @@ def test_hostile_cells_are_loaded_or_quarantined_never_lost(conn, tmp_path, earl
 @example(lines=["[" * 100_000 + "]" * 100_000, '{"死亡日期": ', "null"])
 def test_hostile_json_lines_are_loaded_or_quarantined(conn, tmp_path, earlier, lines):  # fmt: skip
     data = "\n".join(lines).encode("utf-8", errors="replace")
-    result = load_or_fail(conn, DEATHS, deliver(tmp_path, DEATHS, "d.jsonl", data), "d.jsonl")
+    result = load_or_fail(conn, DEATHS, *deliver(tmp_path, DEATHS, "d.jsonl", data))
     assert result is not None
     assert result.rows_read == sum(1 for line in data.decode().split("\n") if line.strip())
     earlier()
@@ -250,7 +255,7 @@ def test_a_zip_bombed_workbook_is_refused_without_inflating_it(tmp_path):
 def test_bytes_past_the_encoding_sniff_fail_the_file_not_the_process(conn, tmp_path, earlier):
     line = json.dumps({"死亡日期": "2021-01-01", "x": "y" * 200}, ensure_ascii=False) + "\n"
     data = (line * (2 * 1024 * 1024 // len(line))).encode() + b"\xff\xfe broken\n"
-    batch = deliver(tmp_path, DEATHS, "d.jsonl", data)
-    with pytest.raises(BatchFailed, match=r"d\.jsonl: line \d+: 'utf-8' codec can't decode"):
+    batch, name = deliver(tmp_path, DEATHS, "d.jsonl", data)
+    with pytest.raises(BatchFailed, match=rf"{name}: line \d+: 'utf-8' codec can't decode"):
         load_batch(conn, DEATHS, batch)
     earlier()

@@ -283,7 +283,8 @@ def read_jsonl(path: Path, contract: Contract) -> DeliveredFile:
 
     def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
         line_number = 0
-        with open(path, encoding=encoding) as fh:
+        # Lines end at "\n" only: a stray "\r" inside a record does not split it.
+        with open(path, encoding=encoding, newline="\n") as fh:
             try:
                 for line_number, line in enumerate(fh, start=1):
                     if line.strip():
