@@ -33,5 +33,5 @@ if [ -z "$UV" ]; then
   UV="$TOOLS/bin/uv"
 fi
 
-"$UV" sync --locked --python "$PYTHON" --quiet
+"$UV" sync --locked --python "$PYTHON" --quiet --compile-bytecode
 export PATH="$ROOT/.venv/bin:$PATH"

