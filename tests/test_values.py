@@ -109,6 +109,10 @@ def test_decimal_range_and_canonical_forms():
     assert canonical("202103", _column("month")) == "2021-03"
     assert canonical("2021/3/5 8:05", _column("datetime")) == "2021-03-05 08:05:00"
     assert canonical("否", _column("boolean")) == "false"
+    # A rate keeps its four places (0.0228, not 0.02); half-even beyond them.
+    assert canonical("0.0228", _column("decimal", scale=4)) == "0.0228"
+    assert canonical("0.02285", _column("decimal", scale=4)) == "0.0228"
+    assert canonical("2.392", _column("decimal", scale=3)) == "2.392"
     with pytest.raises(CellError) as err:
         canonical("0.09", _column("decimal", max=0.05))
     assert err.value.code == "out_of_range"

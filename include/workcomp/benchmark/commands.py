@@ -89,3 +89,41 @@ def ingest_cmd(rows: int, skip_pandas: bool) -> None:
     console.print(table)
     for method in results:
         console.print(f"  {method}: {METHODS[method]}")
+
+
+_PARSE_ONE = """
+import json, sys, time
+from airflow.dag_processing.dagbag import DagBag  # loaded before timing, as the processor has it
+started = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1], safe_mode=False)
+seconds = time.perf_counter() - started
+print("RESULT " + json.dumps({"seconds": seconds, "dags": len(bag.dags),
+                              "errors": {k: str(v)[:300] for k, v in bag.import_errors.items()}}))
+"""
+
+
+@benchmark.command("dags")
+def dags_cmd() -> None:
+    """Parse time of each DAG file, each in a fresh process with Airflow already imported
+    (as the DAG processor has it); the target is under one second per file."""
+    from workcomp import settings
+    from workcomp.orchestration.environment import airflow_environment
+    from workcomp.warehouse.connection import database_url
+
+    env = {**os.environ, **airflow_environment(database_url())}
+    table = Table(title=f"DAG file parse time; {machine()}")
+    for column in ("file", "DAGs", "seconds", "under 1 s"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for path in sorted(settings.DAGS_DIR.glob("*.py")):
+        done = subprocess.run([sys.executable, "-c", _PARSE_ONE, str(path)], env=env,
+                              capture_output=True, text=True)  # fmt: skip
+        lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+        if done.returncode != 0 or not lines:
+            raise click.ClickException(f"{path.name}: {done.stderr[-2000:]}")
+        result = json.loads(lines[0].removeprefix("RESULT "))
+        if result["errors"]:
+            raise click.ClickException(f"{path.name}: {result['errors']}")
+        seconds = result["seconds"]
+        table.add_row(path.name, str(result["dags"]), f"{seconds:.2f}",
+                      "yes" if seconds < 1 else "NO")  # fmt: skip
+    console.print(table)
