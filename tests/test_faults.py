@@ -75,20 +75,23 @@ def test_a_server_crash_mid_load_leaves_no_partial_batch(tmp_path):
         with psycopg.connect(url, autocommit=True) as conn:
             bootstrap(conn)
         landing = tmp_path / "landing"
-        _, rows = contributions_batch(landing, "2024-06", copies=20_000)
+        # a million rows: several seconds of COPY even at full speed
+        _, rows = contributions_batch(landing, "2024-06", copies=200_000)
         batch_id = "social_insurance/contributions/2024-06"
         env = {**os.environ, "WORKCOMP_DATABASE_URL": url, "WORKCOMP_LANDING_DIR": str(landing)}
         env.pop("AIRFLOW_HOME", None)
         load = subprocess.Popen([sys.executable, "-c", INGEST], env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-        copying = "select count(*) from pg_stat_activity where query ilike 'copy %'"
+        # an open COPY, not the last statement of a session that has already committed
+        copying = ("select count(*) from pg_stat_activity"
+                   " where state = 'active' and query ilike 'copy %'")  # fmt: skip
         deadline = time.monotonic() + 120
         with psycopg.connect(url, autocommit=True) as watcher:
             while watcher.execute(copying).fetchone()[0] == 0:
                 assert load.poll() is None, "the load ended before the crash"
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-        time.sleep(1.0)  # well into the COPY
+        time.sleep(0.2)  # into the COPY, well before its end
         server._pg("pg_ctl", "stop", "-m", "immediate", "-D", str(server.data_dir))  # a crash
         _, err = load.communicate(timeout=120)
         assert load.returncode != 0 and "OperationalError" in err
