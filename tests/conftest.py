@@ -75,6 +75,22 @@ def recreate_database(server_url: str, name: str) -> str:
     return with_database(server_url, name)
 
 
+def run_dbt(url: str, *args: str, env: dict | None = None, timeout: int = 1800) -> str:
+    """``dbt <args>`` on the project against ``url``, as the runner calls it; its output.
+    Fails the test with the end of dbt's output when dbt fails."""
+    from workcomp.orchestration.environment import dbt_environment
+    from workcomp.settings import DBT_PROJECT_DIR
+
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), *args, "--project-dir",
+         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env={**(env or os.environ), **dbt_environment(url)}, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
 def run_main(env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "workcomp.cli", "run", "--no-generate"],

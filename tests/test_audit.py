@@ -5,13 +5,11 @@ worked out from that truth alone (evaluation.planted_cases), never from the rule
 """
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import psycopg
 import pytest
 
+from conftest import run_dbt
 from workcomp.audit.evaluation import evaluate
 
 pytestmark = pytest.mark.e2e
@@ -35,8 +33,6 @@ def test_deterministic_rules_find_every_planted_case(first_run):
 
 def test_review_status_survives_a_rebuild(first_run):
     from workcomp.audit.review import record_review
-    from workcomp.orchestration.environment import dbt_environment
-    from workcomp.settings import DBT_PROJECT_DIR
 
     url, env, *_ = first_run
     with psycopg.connect(url) as conn:
@@ -44,13 +40,7 @@ def test_review_status_survives_a_rebuild(first_run):
             "select case_key from audit.fct_anomaly_cases order by case_key limit 1"
         ).fetchone()[0]
     record_review(url, key, "referred", "移交劳动监察", reviewer="审计一科")
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build", "--select", "path:models/audit",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--quiet"],
-        env={**env, **dbt_environment(url)}, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_dbt(url, "build", "--select", "path:models/audit", "--quiet", env=env, timeout=600)
     with psycopg.connect(url) as conn:
         status = conn.execute(
             "select review_status, review_note, reviewer from audit.fct_anomaly_cases"

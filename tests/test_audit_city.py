@@ -6,21 +6,14 @@ The region is loaded with the loader and built with dbt directly (no Airflow: th
 tests cover that path), to keep the suite's time in proportion.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import psycopg
 import pytest
 
-from conftest import recreate_database
+from conftest import recreate_database, run_dbt
 from workcomp.audit.evaluation import evaluate
 from workcomp.contracts import all_contracts
 from workcomp.generator import generate
 from workcomp.ingest.loader import bootstrap, load_batch, pending_batches
-from workcomp.orchestration.environment import dbt_environment
-from workcomp.settings import DBT_PROJECT_DIR
 from workcomp.warehouse.connection import with_database
 
 pytestmark = pytest.mark.e2e
@@ -36,14 +29,7 @@ def city(server_url, tmp_path_factory):
         for contract in all_contracts().values():
             for batch in pending_batches(root / "landing", contract):
                 load_batch(conn, contract, batch)
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet",
-         "--exclude", "path:models/marts/semantic"],
-        env={**os.environ, **dbt_environment(url)}, capture_output=True, text=True,
-        timeout=1800,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_dbt(url, "build", "--quiet", "--exclude", "path:models/marts/semantic")
     yield url, truth
     with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
         conn.execute('drop database if exists "wc_audit_city" with (force)')

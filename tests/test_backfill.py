@@ -6,10 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import psycopg
 import pytest
+
+from conftest import run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +41,8 @@ def snapshot(url):
 
 
 def test_backfilled_month_gives_the_original_marts(first_run):
-    from workcomp.orchestration.environment import airflow_environment, dbt_environment
-    from workcomp.settings import DAGS_DIR, DBT_PROJECT_DIR
+    from workcomp.orchestration.environment import airflow_environment
+    from workcomp.settings import DAGS_DIR
 
     url, env, *_ = first_run
     original = snapshot(url)
@@ -86,12 +87,6 @@ def test_backfilled_month_gives_the_original_marts(first_run):
     assert backfill("2024-09-15T06:00:00+00:00") == [
         (JUNE, *loaded[JUNE]), (SEPTEMBER, *loaded[SEPTEMBER]),
     ]  # fmt: skip
-    built = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet",
-         "--exclude", "path:models/marts/semantic"],
-        env={**env, **dbt_environment(url)}, capture_output=True, text=True, timeout=1800,
-    )  # fmt: skip
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    run_dbt(url, "build", "--quiet", "--exclude", "path:models/marts/semantic", env=env)
     assert snapshot(url) == original
     assert dt.date(2024, 6, 1) in {row[0] for row in original["coverage"]}

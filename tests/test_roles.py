@@ -3,9 +3,6 @@ except in the auditor's evidence view. Runs against the main job's warehouse."""
 
 import re
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -13,7 +10,7 @@ import pytest
 from psycopg import errors, sql
 from stdnum.cn import ric
 
-from workcomp.settings import DBT_PROJECT_DIR
+from conftest import run_dbt
 from workcomp.warehouse.roles import ROLES, apply_roles
 
 pytestmark = pytest.mark.e2e
@@ -183,16 +180,9 @@ def test_public_has_no_rights(first_run):
 
 def test_dbt_grants_are_applied_again_by_every_build(first_run, roles):
     url, env, *_ = first_run
-    from workcomp.orchestration.environment import dbt_environment
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("revoke select on marts.fct_injury_rates from bi_reader")
     assert refused(roles["bi_reader"], "select * from marts.fct_injury_rates")
-    built = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "run", "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet",
-         "--select", "fct_injury_rates"],
-        env={**env, **dbt_environment(url)}, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    run_dbt(url, "run", "--quiet", "--select", "fct_injury_rates", env=env, timeout=900)
     assert not refused(roles["bi_reader"], "select * from marts.fct_injury_rates")

@@ -1,8 +1,9 @@
 {#- Helpers shared by the staging models. Raw tables hold canonical text (ISO dates, ASCII
     digits) written by the loader, so casts here cannot fail on a loaded row. -#}
 
-{#- The latest delivery of each key: a corrected re-delivery wins over the first. -#}
-{% macro latest_row(relation, key) %}
+{#- The latest delivery of each key: a corrected re-delivery wins over the first. `where`
+    narrows the raw rows read (an incremental model's months); it must keep whole keys. -#}
+{% macro latest_row(relation, key, where='') %}
     select *
     from (
         select
@@ -12,6 +13,7 @@
                 order by _loaded_at desc, _batch_id desc, _row_number desc
             ) as _recency
         from {{ relation }}
+        {{ where }}
     ) as ranked
     where _recency = 1
 {% endmacro %}

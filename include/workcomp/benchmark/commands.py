@@ -127,3 +127,12 @@ def dags_cmd() -> None:
         table.add_row(path.name, str(result["dags"]), f"{seconds:.2f}",
                       "yes" if seconds < 1 else "NO")  # fmt: skip
     console.print(table)
+
+
+def _register() -> None:
+    from workcomp.benchmark.province import province_cmd
+
+    benchmark.add_command(province_cmd)
+
+
+_register()

@@ -116,6 +116,13 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
             sql.Identifier(f"{contract.table}__batch_brin"), table
         )
     )
+    if contract.month_column:  # monthly files arrive in month order, so ranges stay narrow
+        conn.execute(
+            sql.SQL("create index if not exists {} on {} using brin ({})").format(
+                sql.Identifier(f"{contract.table}__month_brin"), table,
+                sql.Identifier(contract.month_column),
+            )
+        )  # fmt: skip
 
 
 def batch_files(batch_dir: Path) -> list[Path]:
