@@ -8,7 +8,7 @@ import csv
 import io
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
@@ -124,7 +124,7 @@ def test_a_clean_province_style_file_goes_columnar_and_keeps_every_value(warehou
     ensure_raw_table(warehouse, CONTRIBUTIONS)
     with warehouse.transaction(), warehouse.cursor() as cur:
         taken = csv_columnar.load_columnar(
-            cur, CONTRIBUTIONS, "probe", path, datetime.now(),
+            cur, CONTRIBUTIONS, "probe", path,
             lambda pairs: (len(list(pairs)), 0, []),  # leftovers counted, not loaded
         )  # fmt: skip
         in_raw = warehouse.execute(f"select count(*) from raw.{CONTRIBUTIONS.table}").fetchone()
@@ -133,6 +133,12 @@ def test_a_clean_province_style_file_goes_columnar_and_keeps_every_value(warehou
         raise psycopg.Rollback()
     result = load_batch(warehouse, CONTRIBUTIONS, batch)
     assert (result.rows_read, result.rows_quarantined) == (5_000, dirty)
+    # Every row of the batch carries one load time, between the batch's start and finish.
+    [(stamps, inside)] = warehouse.execute(
+        f"select count(distinct r._loaded_at), bool_and(r._loaded_at between b.started_at"
+        f" and b.finished_at) from raw.{CONTRIBUTIONS.table} as r"
+        " join raw.batches as b on b.batch_id = r._batch_id").fetchall()  # fmt: skip
+    assert (stamps, inside) == (1, True)
     reasons = warehouse.execute("select reasons from raw.quarantine").fetchall()
     assert len(reasons) == dirty
     assert all(len(r) == 1 and r[0].startswith("resident_id:bad_check_digit:") for (r,) in reasons)
@@ -154,7 +160,7 @@ def test_files_arrow_would_read_differently_go_row_by_row(warehouse, tmp_path):
         path.write_bytes(data)
         with warehouse.transaction(), warehouse.cursor() as cur:
             assert csv_columnar.load_columnar(
-                cur, CONTRIBUTIONS, "probe", path, datetime.now(),
+                cur, CONTRIBUTIONS, "probe", path,
                 lambda pairs: (0, 0, []),
             ) is None  # fmt: skip
             in_raw = "select count(*) from raw.social_insurance__contributions"

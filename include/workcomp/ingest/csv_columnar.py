@@ -34,6 +34,7 @@ from psycopg import sql
 
 from workcomp.codelists import known_region_codes, seed_values
 from workcomp.contracts import Column, Contract
+from workcomp.ingest.lineage import COPIED_LINEAGE
 from workcomp.ingest.readers import detect_encoding, read_header_index
 from workcomp.ingest.values import MAX_CELL_CHARS, current_date
 
@@ -284,7 +285,7 @@ def _blocks(path: Path, encoding: str, width: int) -> Iterator[pa.RecordBatch]:
     yield from reader
 
 
-def load_columnar(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt.datetime,
+def load_columnar(cur, contract: Contract, batch_id: str, path: Path,
                   slow_rows) -> tuple[int, int, list] | None:  # fmt: skip
     """Load ``path``; returns (read, loaded, quarantine rows) as the row loader does, or None
     when the file must be read row by row (nothing of it is then left in ``raw``).
@@ -298,17 +299,16 @@ def load_columnar(cur, contract: Contract, batch_id: str, path: Path, loaded_at:
     conn = cur.connection
     try:
         with conn.transaction():  # a savepoint: a file handed back leaves nothing behind
-            return _load_blocks(cur, contract, batch_id, path, loaded_at, encoding,
+            return _load_blocks(cur, contract, batch_id, path, encoding,
                                 len(header), index, slow_rows)  # fmt: skip
     except NotColumnar:
         return None
 
 
-def _prepared_blocks(contract, batch_id, path, loaded_at, encoding, width, index):
+def _prepared_blocks(contract, batch_id, path, encoding, width, index):
     """Per block: (rows, CSV bytes of the valid rows for COPY, the other rows as pairs)."""
     names = [c.name for c in contract.all_fields]
     today = current_date()
-    stamp = loaded_at.isoformat()
     rows_seen = 0
     for block in _blocks(path, encoding, width):
         n = block.num_rows
@@ -317,10 +317,10 @@ def _prepared_blocks(contract, batch_id, path, loaded_at, encoding, width, index
         canonical, ok = check_block(contract, block, index, today)
         keep = pa.array(ok)
         good = pa.table(
-            [pa.repeat(batch_id, n), pa.repeat(path.name, n), numbers, pa.repeat(stamp, n),
+            [pa.repeat(batch_id, n), pa.repeat(path.name, n), numbers,
              *(canonical[c.name] for c in contract.columns),
              *(pa.nulls(n, pa.string()) for _ in contract.form_fields)],
-            names=["_batch_id", "_source_file", "_row_number", "_loaded_at", *names],
+            names=[*COPIED_LINEAGE, *names],
         ).filter(keep)  # fmt: skip
         sink = pa.BufferOutputStream()
         pacsv.write_csv(good, sink, pacsv.WriteOptions(include_header=False))
@@ -368,16 +368,15 @@ def _ahead(items: Iterator, depth: int = 2) -> Iterator:
         worker.join(timeout=5)
 
 
-def _load_blocks(cur, contract, batch_id, path, loaded_at, encoding, width, index, slow_rows):
+def _load_blocks(cur, contract, batch_id, path, encoding, width, index, slow_rows):
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
         sql.Identifier("raw", contract.table),
-        sql.SQL(", ").join(map(sql.Identifier, ["_batch_id", "_source_file", "_row_number",
-                                                 "_loaded_at", *names])),
+        sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
     )  # fmt: skip
     read = loaded = rows_seen = 0
     rejected: list[tuple] = []
-    blocks = _prepared_blocks(contract, batch_id, path, loaded_at, encoding, width, index)
+    blocks = _prepared_blocks(contract, batch_id, path, encoding, width, index)
     try:
         for n, good, data, pairs in _ahead(blocks):
             rows_seen += n

@@ -27,11 +27,11 @@ from psycopg import sql
 
 from workcomp.contracts import Contract
 from workcomp.ingest.csv_columnar import load_columnar
+from workcomp.ingest.lineage import COPIED_LINEAGE
 from workcomp.ingest.readers import ROW_PROBLEM, FileUnreadable, open_delivered
 from workcomp.ingest.row_checks import row_problems
 from workcomp.ingest.values import CellError, canonical, to_text
 
-LINEAGE_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
 MANIFEST = "manifest.json"
 
 
@@ -95,9 +95,18 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     conn.execute(
         sql.SQL(
             "create table if not exists {} (_batch_id text not null, _source_file text not null,"
-            " _row_number integer not null, _loaded_at timestamptz not null)"
+            " _row_number integer not null, _loaded_at timestamptz not null default now())"
         ).format(table)
     )
+    no_default = conn.execute(
+        "select 1 from information_schema.columns where table_schema = 'raw'"
+        " and table_name = %s and column_name = '_loaded_at' and column_default is null",
+        (contract.table,),
+    ).fetchone()
+    if no_default:  # a table made before the loader left _loaded_at to the default
+        conn.execute(
+            sql.SQL("alter table {} alter column _loaded_at set default now()").format(table)
+        )
     for column in contract.all_fields:  # new contract columns arrive as nullable text
         conn.execute(
             sql.SQL("alter table {} add column if not exists {} text").format(
@@ -218,8 +227,7 @@ def quarantine_original(cells: dict[str, object]) -> str:
     return json.dumps(original, ensure_ascii=False)
 
 
-def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt.datetime,
-               set_based: bool = True):  # fmt: skip
+def _load_file(cur, contract: Contract, batch_id: str, path: Path, set_based: bool = True):
     """Load one file; returns (rows read, rows loaded, quarantine rows).
 
     A CSV goes columnar (``csv_columnar``) when Arrow reads it exactly as the csv module
@@ -228,9 +236,9 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt
     if set_based and path.suffix.lower() == ".csv":
 
         def slow_rows(rows):
-            return _load_rows(cur, contract, batch_id, path.name, loaded_at, rows, {})
+            return _load_rows(cur, contract, batch_id, path.name, rows, {})
 
-        result = load_columnar(cur, contract, batch_id, path, loaded_at, slow_rows)
+        result = load_columnar(cur, contract, batch_id, path, slow_rows)
         if result is not None:
             return result
     delivered = open_delivered(path, contract)
@@ -242,15 +250,15 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, loaded_at: dt
             )
         except CellError as exc:
             raise FileUnreadable(path, f"form field {form_field.label}: {exc}") from exc
-    return _load_rows(cur, contract, batch_id, path.name, loaded_at, delivered.rows, form)
+    return _load_rows(cur, contract, batch_id, path.name, delivered.rows, form)
 
 
-def _load_rows(cur, contract, batch_id, file_name, loaded_at, rows, form):
+def _load_rows(cur, contract, batch_id, file_name, rows, form):
     """Check ``(row_number, cells)`` pairs in Python; COPY the valid ones into raw."""
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier("raw", contract.table),
-        sql.SQL(", ").join(map(sql.Identifier, [*LINEAGE_COLUMNS, *names])),
+        sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
     )
     read = loaded = 0
     rejected: list[tuple] = []
@@ -268,7 +276,7 @@ def _load_rows(cur, contract, batch_id, file_name, loaded_at, rows, form):
             if reasons:
                 rejected.append((row_number, quarantine_original(cells), reasons))
                 continue
-            copy.write_row((batch_id, file_name, row_number, loaded_at, *values, *form.values()))
+            copy.write_row((batch_id, file_name, row_number, *values, *form.values()))
             loaded += 1
     return read, loaded, rejected
 
@@ -316,8 +324,7 @@ def _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
     read = loaded = 0
     with conn.cursor() as cur:
         for path in files:
-            f_read, f_loaded, rejected = _load_file(cur, contract, batch_id, path, started,
-                                                    set_based)  # fmt: skip
+            f_read, f_loaded, rejected = _load_file(cur, contract, batch_id, path, set_based)
             if path.name in promised and promised[path.name] != f_read:
                 raise BatchFailed(
                     f"{path.name}: {f_read} data rows read, the manifest promises "
