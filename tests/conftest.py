@@ -92,9 +92,11 @@ def run_dbt(url: str, *args: str, env: dict | None = None, timeout: int = 1800) 
 
 
 def run_main(env) -> subprocess.CompletedProcess:
+    # A guard against a hung run, not a speed test: on a shared two-core machine the main job
+    # has taken more than 15 minutes while other work ran beside it.
     return subprocess.run(
         [sys.executable, "-m", "workcomp.cli", "run", "--no-generate"],
-        env=env, capture_output=True, text=True, timeout=900,
+        env=env, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
 
 
