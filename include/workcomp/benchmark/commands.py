@@ -40,6 +40,16 @@ def run_step(method: str, url: str, batch: Path) -> dict:
     return json.loads(lines[0].removeprefix("RESULT "))
 
 
+def fresh_database(server_url: str, name: str) -> str:
+    """An empty database ``name`` on the server (dropped first if a run left it); its URL."""
+    from workcomp.warehouse.connection import with_database
+
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+        conn.execute(f"create database {name}")
+    return with_database(server_url, name)
+
+
 @click.group()
 def benchmark() -> None:
     """Benchmarks (性能基准): see docs/benchmarks.md."""
@@ -52,14 +62,10 @@ def benchmark() -> None:
 def ingest_cmd(rows: int, skip_pandas: bool) -> None:
     """Contributions ingest throughput next to raw COPY and pandas, on the same file."""
     from workcomp.benchmark.contributions_file import write_contributions
-    from workcomp.warehouse.connection import database_url, with_database
+    from workcomp.warehouse.connection import database_url
 
-    url = database_url()  # the embedded server unless WORKCOMP_DATABASE_URL names another
-    bench_url = with_database(url, "workcomp_bench")
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute("drop database if exists workcomp_bench with (force)")
-        conn.execute("create database workcomp_bench")
+    # The embedded server unless WORKCOMP_DATABASE_URL names another.
+    bench_url = fresh_database(database_url(), "workcomp_bench")
     with tempfile.TemporaryDirectory() as tmp:
         batch = Path(tmp) / "social_insurance" / "contributions" / "2025-12"
         batch.mkdir(parents=True)

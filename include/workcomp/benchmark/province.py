@@ -30,7 +30,7 @@ import click
 import psycopg
 from rich.table import Table
 
-from workcomp.benchmark.commands import console, machine
+from workcomp.benchmark.commands import console, fresh_database, machine
 from workcomp.settings import DBT_PROJECT_DIR
 
 DATABASE = "workcomp_bench_province"
@@ -77,15 +77,6 @@ def node_seconds(target: Path) -> dict[str, float]:
         ):  # fmt: skip
             shares["contributions models"] += seconds
     return shares
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    from workcomp.warehouse.connection import with_database
-
-    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
-        conn.execute(f"create database {name}")
-    return with_database(server_url, name)
 
 
 # Every batch of every feed, contributions up to the month in argv[1] (the next one arrives
