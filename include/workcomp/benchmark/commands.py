@@ -11,22 +11,16 @@ import tempfile
 from pathlib import Path
 
 import click
-import psycopg
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from workcomp.benchmark.common import console, fresh_database, machine
+from workcomp.benchmark.province import province_cmd
+
 METHODS = {
     "copy": "raw COPY into an untyped table (the practical limit)",
     "pandas": "pandas.read_csv + DataFrame.to_sql (by hand)",
     "workcomp": "workcomp loader (decode, validate, quarantine, COPY)",
 }
-
-
-def machine() -> str:
-    with open("/proc/meminfo") as fh:
-        total_kib = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
-    return f"{os.cpu_count()} cores, {total_kib / 1024 / 1024:.1f} GiB memory"
 
 
 def run_step(method: str, url: str, batch: Path) -> dict:
@@ -38,16 +32,6 @@ def run_step(method: str, url: str, batch: Path) -> dict:
     if done.returncode != 0 or not lines:
         raise click.ClickException(f"{method} failed:\n{done.stderr[-3000:]}")
     return json.loads(lines[0].removeprefix("RESULT "))
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    """An empty database ``name`` on the server (dropped first if a run left it); its URL."""
-    from workcomp.warehouse.connection import with_database
-
-    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
-        conn.execute(f"create database {name}")
-    return with_database(server_url, name)
 
 
 @click.group()
@@ -135,10 +119,4 @@ def dags_cmd() -> None:
     console.print(table)
 
 
-def _register() -> None:
-    from workcomp.benchmark.province import province_cmd
-
-    benchmark.add_command(province_cmd)
-
-
-_register()
+benchmark.add_command(province_cmd)

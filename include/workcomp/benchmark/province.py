@@ -30,7 +30,7 @@ import click
 import psycopg
 from rich.table import Table
 
-from workcomp.benchmark.commands import console, fresh_database, machine
+from workcomp.benchmark.common import console, fresh_database, machine
 from workcomp.settings import DBT_PROJECT_DIR
 
 DATABASE = "workcomp_bench_province"
