@@ -114,6 +114,10 @@ def test_manifest_is_verified_when_present(conn, tmp_path):
     manifest = {
         "files": [{"file": "employers.csv", "rows": 2, "sha256": hashlib.sha256(data).hexdigest()}]
     }
+    wrong = {"files": [{"file": "employers.csv", "rows": 1, "sha256": "0" * 64}]}
+    (batch / "manifest.json").write_text(json.dumps(wrong))
+    with pytest.raises(BatchFailed, match=r"employers\.csv: sha256 [0-9a-f]{64} differs"):
+        load_batch(conn, EMPLOYERS, batch)
     (batch / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(
         BatchFailed, match=r"employers\.csv: 1 data rows read, the manifest promises 2"
@@ -122,6 +126,10 @@ def test_manifest_is_verified_when_present(conn, tmp_path):
     manifest["files"][0]["rows"] = 1
     (batch / "manifest.json").write_text(json.dumps(manifest))
     assert load_batch(conn, EMPLOYERS, batch).rows_loaded == 1
+    # the batch checksum (what re-deliveries are compared with) is sha256 over each file's
+    # name and the sha256 of its bytes
+    expected = hashlib.sha256(b"employers.csv" + hashlib.sha256(data).digest()).hexdigest()
+    assert _count(conn, f"select count(*) from raw.batches where sha256 = '{expected}'") == 1
     shutil.copy(batch / "employers.csv", batch / "extra.csv")
     with pytest.raises(BatchFailed, match=r"extra\.csv: delivered but not listed"):
         load_batch(conn, EMPLOYERS, batch)

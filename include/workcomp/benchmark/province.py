@@ -39,14 +39,20 @@ CONTRIBUTIONS = Path("social_insurance") / "contributions"
 
 
 def measured(label: str, argv: list[str], env: dict[str, str], log: Path) -> dict:
-    """Run ``argv`` under the measuring wrapper; its output goes to ``log``."""
+    """Run ``argv`` under the measuring wrapper; its output goes to ``log`` as it comes, so
+    that a long step can be followed (``tail -f``)."""
+    lines = []
     with console.status(label), open(log, "a") as out:
         out.write(f"\n=== {label}: {' '.join(argv)}\n")
         out.flush()
-        done = subprocess.run([sys.executable, "-m", "workcomp.benchmark.measure", *argv],
-                              env=env, stdout=subprocess.PIPE, stderr=out, text=True)  # fmt: skip
-        out.write(done.stdout)
-    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+        with subprocess.Popen([sys.executable, "-m", "workcomp.benchmark.measure", *argv],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, bufsize=1) as child:  # fmt: skip
+            for line in child.stdout:
+                out.write(line)
+                out.flush()
+                if line.startswith("RESULT "):
+                    lines.append(line)
     result = json.loads(lines[-1].removeprefix("RESULT ")) if lines else {"returncode": -1}
     if result["returncode"] != 0:
         raise click.ClickException(f"{label} failed; its output is in {log}")

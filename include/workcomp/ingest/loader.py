@@ -142,15 +142,25 @@ def batch_files(batch_dir: Path) -> list[Path]:
     )
 
 
-def _sha256(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
+def file_digests(paths: list[Path]) -> dict[str, str]:
+    """SHA-256 of each file, read in blocks (a province's month is hundreds of MB)."""
+    digests = {}
     for path in paths:
-        digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with open(path, "rb") as fh:
+            digests[path.name] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return digests
+
+
+def batch_checksum(digests: dict[str, str]) -> str:
+    """One checksum for the batch: its file names and their contents, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(digests):
+        digest.update(name.encode())
+        digest.update(bytes.fromhex(digests[name]))
     return digest.hexdigest()
 
 
-def _check_manifest(batch_dir: Path, files: list[Path]) -> dict[str, int]:
+def _check_manifest(batch_dir: Path, files: list[Path], digests: dict[str, str]) -> dict[str, int]:
     """Verify a sender's manifest when there is one; returns the promised row counts."""
     path = batch_dir / MANIFEST
     if not path.exists():
@@ -167,7 +177,7 @@ def _check_manifest(batch_dir: Path, files: list[Path]) -> dict[str, int]:
         entry = entries.get(file.name)
         if entry is None:
             raise BatchFailed(f"{file.name}: delivered but not listed in {MANIFEST}")
-        actual = hashlib.sha256(file.read_bytes()).hexdigest()
+        actual = digests[file.name]
         if "sha256" in entry and entry["sha256"].lower() != actual:
             raise BatchFailed(f"{file.name}: sha256 {actual} differs from the manifest")
     return {name: int(e["rows"]) for name, e in entries.items() if "rows" in e}
@@ -290,7 +300,8 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path,
     try:
         if not files:
             raise BatchFailed(f"{batch_dir}: the batch folder holds no data file")
-        checksum = _sha256(files)
+        digests = file_digests(files)
+        checksum = batch_checksum(digests)
         previous = conn.execute(
             "select sha256 from raw.batches where batch_id = %s and status = 'loaded'", (batch_id,)
         ).fetchone()
@@ -305,7 +316,7 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path,
             return BatchResult(
                 batch_id, "skipped", message=f"same content as the loaded batch {twin[0]}"
             )
-        promised = _check_manifest(batch_dir, files)
+        promised = _check_manifest(batch_dir, files, digests)
         with conn.transaction():
             ensure_raw_table(conn, contract)
             result = _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
@@ -379,7 +390,7 @@ def _record_failure(conn, contract, batch_id, batch_dir, files, started, message
         if loaded_before:
             # Keep the earlier good load and its record; note the failed re-delivery beside it.
             batch_id = f"{batch_id}#failed@{started:%Y%m%dT%H%M%S}"
-        checksum = _sha256(files) if files else ""
+        checksum = batch_checksum(file_digests(files)) if files else ""
         _upsert_batch(conn, batch_id, contract, files, checksum, started,
                       "failed", None, None, None, message)  # fmt: skip
 
