@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from workcomp.benchmark.contributions_file import write_contributions
 from workcomp.contracts import all_contracts, get_contract
 from workcomp.ingest import csv_columnar
+from workcomp.ingest.lineage import set_lineage
 from workcomp.ingest.loader import bootstrap, ensure_raw_table, load_batch
 from workcomp.settings import PROJECT_ROOT
 
@@ -123,8 +124,9 @@ def test_a_clean_province_style_file_goes_columnar_and_keeps_every_value(warehou
 
     ensure_raw_table(warehouse, CONTRIBUTIONS)
     with warehouse.transaction(), warehouse.cursor() as cur:
+        set_lineage(cur, "probe", path.name)
         taken = csv_columnar.load_columnar(
-            cur, CONTRIBUTIONS, "probe", path,
+            cur, CONTRIBUTIONS, path,
             lambda pairs: (len(list(pairs)), 0, []),  # leftovers counted, not loaded
         )  # fmt: skip
         in_raw = warehouse.execute(f"select count(*) from raw.{CONTRIBUTIONS.table}").fetchone()
@@ -159,8 +161,9 @@ def test_files_arrow_would_read_differently_go_row_by_row(warehouse, tmp_path):
         path = tmp_path / f"{random.randrange(10**9)}.csv"
         path.write_bytes(data)
         with warehouse.transaction(), warehouse.cursor() as cur:
+            set_lineage(cur, "probe", path.name)
             assert csv_columnar.load_columnar(
-                cur, CONTRIBUTIONS, "probe", path,
+                cur, CONTRIBUTIONS, path,
                 lambda pairs: (0, 0, []),
             ) is None  # fmt: skip
             in_raw = "select count(*) from raw.social_insurance__contributions"

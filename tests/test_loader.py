@@ -163,3 +163,60 @@ def test_every_generated_batch_reconciles_with_the_generators_truth(conn, tmp_pa
         if key.startswith("dirty:")
     }
     assert by_column == planted
+
+
+def test_each_row_names_its_batch_and_file_and_a_row_without_them_is_refused(conn, tmp_path):
+    """Two files of one batch, a workbook-free CSV pair: every raw row carries its own file's
+    name and the batch id, though the loader sends only the line number per row."""
+    import psycopg
+
+    a, b, c = _codes(3, seed=5)
+    batch = _employers_batch(tmp_path, "2022-06", [f"{a},甲,150802,0610,10,2022-06-30\n"])
+    (batch / "employers_more.csv").write_bytes(
+        (HEADER + f"{b},乙,150821,0810,3,2022-06-30\n{c},丙,150822,0810,4,2022-06-30\n")
+        .encode("gb18030")
+    )
+    load_batch(conn, EMPLOYERS, batch)
+    lineage = conn.execute(
+        "select _batch_id, _source_file, _row_number, credit_code"
+        " from raw.social_insurance__employers order by _source_file, _row_number"
+    ).fetchall()
+    assert lineage == [
+        ("social_insurance/employers/2022-06", "employers.csv", 2, a),
+        ("social_insurance/employers/2022-06", "employers_more.csv", 2, b),
+        ("social_insurance/employers/2022-06", "employers_more.csv", 3, c),
+    ]
+    # Outside the loader nobody has named a batch: the row cannot land without lineage.
+    with pytest.raises(psycopg.errors.NotNullViolation, match="_batch_id"):
+        conn.execute(
+            "insert into raw.social_insurance__employers (_row_number, credit_code)"
+            " values (9, %s)", (a,)
+        )
+
+
+def test_a_raw_table_from_the_earlier_loader_gets_the_lineage_defaults(conn, tmp_path):
+    """Tables made when the lineage was sent in every row have no defaults; the next load
+    adds them and keeps the rows already there."""
+    from workcomp.ingest.loader import bootstrap
+
+    bootstrap(conn)
+    conn.execute(
+        "create table raw.social_insurance__employers (_batch_id text not null,"
+        " _source_file text not null, _row_number integer not null,"
+        " _loaded_at timestamptz not null, credit_code text)"
+    )
+    conn.execute(
+        "insert into raw.social_insurance__employers values"
+        " ('social_insurance/employers/2020-01', 'old.csv', 2, now(), 'kept')"
+    )
+    (a,) = _codes(1, seed=6)
+    load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2022-07",
+                                                 [f"{a},甲,150802,0610,10,2022-07-31\n"]))
+    rows = conn.execute(
+        "select _batch_id, _source_file, credit_code from raw.social_insurance__employers"
+        " order by _batch_id"
+    ).fetchall()
+    assert rows == [
+        ("social_insurance/employers/2020-01", "old.csv", "kept"),
+        ("social_insurance/employers/2022-07", "employers.csv", a),
+    ]

@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -88,21 +90,39 @@ def _matches(values: pa.Array, pattern: str) -> np.ndarray:
     return pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
 
 
+def _ascii_matrix(values: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of exactly ``width`` bytes as an (n, width) uint8 matrix, and which rows those are
+    (a non-ASCII character makes some byte >= 128, which no check below accepts)."""
+    ok = pc.equal(pc.binary_length(values), width).to_numpy(zero_copy_only=False)
+    return _fixed_width(values, width, ok), ok
+
+
+# Weighted sums as float64 matrix products (BLAS): exact, since every sum is far below 2**53,
+# and several times faster than numpy's integer matmul.
+_RIC_WEIGHTS_F = _RIC_WEIGHTS.astype(np.float64)
+_USCC_WEIGHTS_F = _USCC_WEIGHTS.astype(np.float64)
+_BIRTH_PLACES = 10.0 ** np.arange(7, -1, -1)  # YYYYMMDD from its eight digits
+_USCC_VALUE_U8 = np.where(_USCC_VALUE < 0, 255, _USCC_VALUE).astype(np.uint8)
+
+
 def _resident_id(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray]:
-    ok = _matches(values, r"^[0-9]{17}[0-9X]$")
-    m = _fixed_width(values, 18, ok)
-    total = (m[:, :17].astype(np.int64) - 48) @ _RIC_WEIGHTS
-    ok &= _RIC_CHECK[total % 11] == m[:, 17]
-    born = _digits(m, 6, 14)
+    m, ok = _ascii_matrix(values, 18)
+    digits = m[:, :17] - np.uint8(48)  # a byte below '0' wraps past 9
+    last = m[:, 17]
+    ok &= (digits <= 9).all(axis=1) & ((last - np.uint8(48) <= 9) | (last == ord("X")))
+    total = (digits.astype(np.float64) @ _RIC_WEIGHTS_F).astype(np.int64)
+    ok &= _RIC_CHECK[total % 11] == last
+    born = (digits[:, 6:14].astype(np.float64) @ _BIRTH_PLACES).astype(np.int64)
     ok &= _valid_ymd(born // 10000, born // 100 % 100, born % 100)
     ok &= (born >= 19000101) & (born <= int(today.strftime("%Y%m%d")))
     return values, ok
 
 
 def _uscc(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray]:
-    ok = _matches(values, r"^[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}$")
-    v = _USCC_VALUE[_fixed_width(values, 18, ok)]
-    total = v[:, :17] @ _USCC_WEIGHTS
+    m, ok = _ascii_matrix(values, 18)
+    v = _USCC_VALUE_U8[m]  # 255 for a character outside the code's alphabet
+    ok &= (v[:, :8] <= 9).all(axis=1) & (v[:, 8:] < 31).all(axis=1)
+    total = (v[:, :17].astype(np.float64) @ _USCC_WEIGHTS_F).astype(np.int64)
     ok &= (31 - total % 31) % 31 == v[:, 17]
     return values, ok
 
@@ -285,7 +305,7 @@ def _blocks(path: Path, encoding: str, width: int) -> Iterator[pa.RecordBatch]:
     yield from reader
 
 
-def load_columnar(cur, contract: Contract, batch_id: str, path: Path,
+def load_columnar(cur, contract: Contract, path: Path,
                   slow_rows) -> tuple[int, int, list] | None:  # fmt: skip
     """Load ``path``; returns (read, loaded, quarantine rows) as the row loader does, or None
     when the file must be read row by row (nothing of it is then left in ``raw``).
@@ -299,39 +319,70 @@ def load_columnar(cur, contract: Contract, batch_id: str, path: Path,
     conn = cur.connection
     try:
         with conn.transaction():  # a savepoint: a file handed back leaves nothing behind
-            return _load_blocks(cur, contract, batch_id, path, encoding,
+            return _load_blocks(cur, contract, path, encoding,
                                 len(header), index, slow_rows)  # fmt: skip
     except NotColumnar:
         return None
 
 
-def _prepared_blocks(contract, batch_id, path, encoding, width, index):
-    """Per block: (rows, CSV bytes of the valid rows for COPY, the other rows as pairs)."""
-    names = [c.name for c in contract.all_fields]
-    today = current_date()
-    rows_seen = 0
-    for block in _blocks(path, encoding, width):
-        n = block.num_rows
-        numbers = pa.array(np.arange(rows_seen + 2, rows_seen + 2 + n, dtype=np.int64))
-        rows_seen += n
-        canonical, ok = check_block(contract, block, index, today)
-        keep = pa.array(ok)
-        good = pa.table(
-            [pa.repeat(batch_id, n), pa.repeat(path.name, n), numbers,
-             *(canonical[c.name] for c in contract.columns),
-             *(pa.nulls(n, pa.string()) for _ in contract.form_fields)],
-            names=[*COPIED_LINEAGE, *names],
-        ).filter(keep)  # fmt: skip
+def _csv_bytes(table: pa.Table) -> pa.Buffer:
+    """Rows as CSV for COPY. Checked codes, numbers and dates never need quotes, and leaving
+    them out makes the stream a tenth smaller; Arrow refuses to write a value that would need
+    them (free text with a comma or a quote), and then the block is written quoted."""
+    for style in ("none", "needed"):
         sink = pa.BufferOutputStream()
-        pacsv.write_csv(good, sink, pacsv.WriteOptions(include_header=False))
-        pairs = []
-        if good.num_rows < n:
-            dropped = pc.invert(keep)
-            for number, row in zip(numbers.filter(dropped).to_pylist(),
-                                   block.filter(dropped).to_pylist(), strict=True):  # fmt: skip
-                if any(v.strip() for v in row.values()):  # a line of blank cells is no row
-                    pairs.append((number, {name: row[f"c{pos}"] for name, pos in index.items()}))
-        yield n, good.num_rows, sink.getvalue(), pairs
+        try:
+            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
+                                                            quoting_style=style))  # fmt: skip
+        except pa.ArrowInvalid:
+            continue
+        return sink.getvalue()
+    raise AssertionError("unreachable: quoted CSV always writes")
+
+
+CHECK_THREADS = 2  # blocks checked at once: Arrow and numpy release the GIL while they work
+
+
+def _prepare_block(contract, block, first_row, index, today):
+    """One block: (rows, valid rows, CSV bytes of the valid rows for COPY, the other rows as
+    ``(row_number, cells)`` pairs for the Python rules)."""
+    names = [c.name for c in contract.all_fields]
+    n = block.num_rows
+    numbers = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
+    canonical, ok = check_block(contract, block, index, today)
+    keep = pa.array(ok)
+    good = pa.table(
+        [numbers, *(canonical[c.name] for c in contract.columns),
+         *(pa.nulls(n, pa.string()) for _ in contract.form_fields)],
+        names=[*COPIED_LINEAGE, *names],
+    ).filter(keep)  # fmt: skip
+    data = _csv_bytes(good)
+    pairs = []
+    if good.num_rows < n:
+        dropped = pc.invert(keep)
+        for number, row in zip(numbers.filter(dropped).to_pylist(),
+                               block.filter(dropped).to_pylist(), strict=True):  # fmt: skip
+            if any(v.strip() for v in row.values()):  # a line of blank cells is no row
+                pairs.append((number, {name: row[f"c{pos}"] for name, pos in index.items()}))
+    return n, good.num_rows, data, pairs
+
+
+def _prepared_blocks(contract, path, encoding, width, index):
+    """Prepared blocks in file order, ``CHECK_THREADS`` checked at once; the file's line count
+    (for the line-break test at the end) is taken meanwhile. Yields the line count last."""
+    today = current_date()
+    with ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="csv-check") as pool:
+        lines = pool.submit(_line_count, path)
+        pending: deque[Future] = deque()
+        first_row = 2  # the header is line 1
+        for block in _blocks(path, encoding, width):
+            pending.append(pool.submit(_prepare_block, contract, block, first_row, index, today))
+            first_row += block.num_rows
+            while len(pending) > CHECK_THREADS:  # memory stays a few blocks, whatever the file
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+        yield lines.result()
 
 
 def _ahead(items: Iterator, depth: int = 2) -> Iterator:
@@ -355,6 +406,9 @@ def _ahead(items: Iterator, depth: int = 2) -> Iterator:
             handoff.put(done)
         except BaseException as exc:  # handed to the consumer, raised there
             handoff.put(exc)
+        finally:
+            if hasattr(items, "close"):
+                items.close()  # a generator stopped early lets its own resources go
 
     worker = threading.Thread(target=produce, name="csv-columnar", daemon=True)
     worker.start()
@@ -368,17 +422,22 @@ def _ahead(items: Iterator, depth: int = 2) -> Iterator:
         worker.join(timeout=5)
 
 
-def _load_blocks(cur, contract, batch_id, path, encoding, width, index, slow_rows):
+def _load_blocks(cur, contract, path, encoding, width, index, slow_rows):
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
         sql.Identifier("raw", contract.table),
         sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
     )  # fmt: skip
     read = loaded = rows_seen = 0
+    lines = None
     rejected: list[tuple] = []
-    blocks = _prepared_blocks(contract, batch_id, path, encoding, width, index)
+    blocks = _prepared_blocks(contract, path, encoding, width, index)
     try:
-        for n, good, data, pairs in _ahead(blocks):
+        for item in _ahead(blocks):
+            if isinstance(item, int):  # the file's line count comes after the last block
+                lines = item
+                continue
+            n, good, data, pairs = item
             rows_seen += n
             if good:
                 with cur.copy(copy_sql) as copy:
@@ -392,6 +451,6 @@ def _load_blocks(cur, contract, batch_id, path, encoding, width, index, slow_row
                 rejected += s_rejected
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # ragged, undecodable: row by row
         raise NotColumnar(str(exc)) from exc
-    if rows_seen + 1 != _line_count(path):  # a quoted line break: row numbers would drift
+    if rows_seen + 1 != lines:  # a quoted line break: row numbers would drift
         raise NotColumnar("line breaks inside cells")
     return read, loaded, rejected

@@ -27,7 +27,7 @@ from psycopg import sql
 
 from workcomp.contracts import Contract
 from workcomp.ingest.csv_columnar import load_columnar
-from workcomp.ingest.lineage import COPIED_LINEAGE
+from workcomp.ingest.lineage import COPIED_LINEAGE, LINEAGE_DEFAULTS, default_sql, set_lineage
 from workcomp.ingest.readers import ROW_PROBLEM, FileUnreadable, open_delivered
 from workcomp.ingest.row_checks import row_problems
 from workcomp.ingest.values import CellError, canonical, to_text
@@ -94,19 +94,24 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     table = sql.Identifier("raw", contract.table)
     conn.execute(
         sql.SQL(
-            "create table if not exists {} (_batch_id text not null, _source_file text not null,"
-            " _row_number integer not null, _loaded_at timestamptz not null default now())"
-        ).format(table)
+            "create table if not exists {} (_batch_id text not null default {},"
+            " _source_file text not null default {}, _row_number integer not null,"
+            " _loaded_at timestamptz not null default {})"
+        ).format(table, *(default_sql(c) for c in ("_batch_id", "_source_file", "_loaded_at")))
     )
-    no_default = conn.execute(
-        "select 1 from information_schema.columns where table_schema = 'raw'"
-        " and table_name = %s and column_name = '_loaded_at' and column_default is null",
-        (contract.table,),
-    ).fetchone()
-    if no_default:  # a table made before the loader left _loaded_at to the default
-        conn.execute(
-            sql.SQL("alter table {} alter column _loaded_at set default now()").format(table)
-        )
+    defaults = dict(conn.execute(
+        "select column_name, coalesce(column_default, '') from information_schema.columns"
+        " where table_schema = 'raw' and table_name = %s and column_name = any(%s)",
+        (contract.table, list(LINEAGE_DEFAULTS)),
+    ).fetchall())  # fmt: skip
+    for column in LINEAGE_DEFAULTS:
+        if "current_setting" not in defaults[column] and "now()" not in defaults[column]:
+            # A table made by an earlier loader, which sent the lineage in every row.
+            conn.execute(
+                sql.SQL("alter table {} alter column {} set default {}").format(
+                    table, sql.Identifier(column), default_sql(column)
+                )
+            )
     for column in contract.all_fields:  # new contract columns arrive as nullable text
         conn.execute(
             sql.SQL("alter table {} add column if not exists {} text").format(
@@ -243,12 +248,13 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, set_based: bo
     A CSV goes columnar (``csv_columnar``) when Arrow reads it exactly as the csv module
     would; workbooks, JSON Lines and other CSV files are checked row by row in Python.
     """
+    set_lineage(cur, batch_id, path.name)
     if set_based and path.suffix.lower() == ".csv":
 
         def slow_rows(rows):
-            return _load_rows(cur, contract, batch_id, path.name, rows, {})
+            return _load_rows(cur, contract, rows, {})
 
-        result = load_columnar(cur, contract, batch_id, path, slow_rows)
+        result = load_columnar(cur, contract, path, slow_rows)
         if result is not None:
             return result
     delivered = open_delivered(path, contract)
@@ -260,11 +266,12 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, set_based: bo
             )
         except CellError as exc:
             raise FileUnreadable(path, f"form field {form_field.label}: {exc}") from exc
-    return _load_rows(cur, contract, batch_id, path.name, delivered.rows, form)
+    return _load_rows(cur, contract, delivered.rows, form)
 
 
-def _load_rows(cur, contract, batch_id, file_name, rows, form):
-    """Check ``(row_number, cells)`` pairs in Python; COPY the valid ones into raw."""
+def _load_rows(cur, contract, rows, form):
+    """Check ``(row_number, cells)`` pairs in Python; COPY the valid ones into raw (the batch
+    and file come from the lineage settings ``_load_file`` made)."""
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier("raw", contract.table),
@@ -286,7 +293,7 @@ def _load_rows(cur, contract, batch_id, file_name, rows, form):
             if reasons:
                 rejected.append((row_number, quarantine_original(cells), reasons))
                 continue
-            copy.write_row((batch_id, file_name, row_number, *values, *form.values()))
+            copy.write_row((row_number, *values, *form.values()))
             loaded += 1
     return read, loaded, rejected
 
