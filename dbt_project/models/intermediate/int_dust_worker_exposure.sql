@@ -24,6 +24,18 @@ people as (
         min(exposure_start_date) as exposure_start_date
     from roster
     group by roster_year, credit_code, person_key
+),
+
+-- Joins, not EXISTS in the select list: Postgres runs a correlated EXISTS there once per
+-- roster row, each a scan of every span (minutes at a city's hundred thousand workers).
+insured_in_december as (
+    select distinct people.roster_year, people.credit_code, people.person_key
+    from people
+    inner join spans
+        on spans.person_key = people.person_key
+        and spans.credit_code = people.credit_code
+    where spans.span_start <= make_date(people.roster_year, 12, 1)
+        and (spans.span_end is null or spans.span_end > make_date(people.roster_year, 12, 1))
 )
 
 select
@@ -33,17 +45,14 @@ select
     people.position,
     people.hazard,
     people.exposure_start_date,
-    exists (
-        select 1 from spans
-        where spans.person_key = people.person_key
-            and spans.credit_code = people.credit_code
-            and spans.span_start <= make_date(people.roster_year, 12, 1)
-            and (spans.span_end is null or spans.span_end > make_date(people.roster_year, 12, 1))
-    ) as is_insured_in_december,
-    exists (
-        select 1 from exams
-        where exams.person_key = people.person_key
-            and exams.credit_code = people.credit_code
-            and exams.exam_year = people.roster_year
-    ) as had_exam_in_year
+    insured_in_december.person_key is not null as is_insured_in_december,
+    exams.person_key is not null as had_exam_in_year
 from people
+left join insured_in_december
+    on insured_in_december.roster_year = people.roster_year
+    and insured_in_december.credit_code = people.credit_code
+    and insured_in_december.person_key = people.person_key
+left join exams
+    on exams.person_key = people.person_key
+    and exams.credit_code = people.credit_code
+    and exams.exam_year = people.roster_year

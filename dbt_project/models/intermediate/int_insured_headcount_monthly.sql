@@ -1,4 +1,5 @@
-{{ config(materialized='table', indexes=[{'columns': ['credit_code', 'headcount_month']}]) }}
+{{ config(materialized='table_when_inputs_change',
+          indexes=[{'columns': ['credit_code', 'headcount_month']}]) }}
 -- Insured headcount per employer and month (月度参保人数): people with a span covering the
 -- month. The basis of average insured headcount, the denominator of every injury rate.
 --

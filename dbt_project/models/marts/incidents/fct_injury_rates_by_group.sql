@@ -15,24 +15,61 @@ bands as (
     select * from {{ ref('ref_age_bands') }}
 ),
 
-months as (
-    select distinct headcount_month from {{ ref('int_insured_headcount_monthly') }}
+-- The series of months ends where the headcount's does: the latest month a span starts or
+-- ends in; open spans reach it.
+last_month as (
+    select max(coalesce(span_end, span_start)) as month from spans
+),
+
+-- Person-months by year without a row per person and month (a province has hundreds of
+-- millions): each span is cut into calendar years, and within a year a person has one age
+-- before the month their birthday has passed by its first day and one from then on.
+-- age(first of month, birth date) in whole years is year - birth year, less one before that
+-- month; it is the month of the birthday when born on the 1st, else the month after.
+span_years as (
+    select
+        years.rate_year,
+        people.sex,
+        extract(year from people.birth_date)::integer as birth_year,
+        greatest(spans.span_start, make_date(years.rate_year, 1, 1)) as from_month,
+        least(
+            coalesce(spans.span_end, (last_month.month + interval '1 month')::date),
+            make_date(years.rate_year + 1, 1, 1)
+        ) as until_month,
+        (make_date(years.rate_year, extract(month from people.birth_date)::integer, 1)
+            + case when extract(day from people.birth_date) = 1 then interval '0 months'
+                   else interval '1 month' end)::date as birthday_month
+    from spans
+    inner join people on people.person_key = spans.person_key
+    cross join last_month
+    cross join lateral generate_series(
+        extract(year from spans.span_start)::integer,
+        extract(year from coalesce((spans.span_end - interval '1 month')::date,
+                                   last_month.month))::integer
+    ) as years (rate_year)
+    where coalesce(spans.span_end, (last_month.month + interval '1 month')::date)
+        > spans.span_start
+),
+
+age_months as (
+    select rate_year, sex, rate_year - birth_year - 1 as age,
+           {{ months_between('from_month', 'least(until_month, birthday_month)') }} as months
+    from span_years
+    union all
+    select rate_year, sex, rate_year - birth_year as age,
+           {{ months_between('greatest(from_month, birthday_month)', 'until_month') }} as months
+    from span_years
 ),
 
 insured as (
     select
-        extract(year from months.headcount_month)::integer as rate_year,
-        people.sex,
+        age_months.rate_year,
+        age_months.sex,
         bands.age_band,
-        count(*) as person_months
-    from spans
-    inner join people on people.person_key = spans.person_key
-    inner join months
-        on months.headcount_month >= spans.span_start
-        and (spans.span_end is null or months.headcount_month < spans.span_end)
-    inner join bands
-        on extract(year from age(months.headcount_month, people.birth_date))
-            between bands.age_from and bands.age_to
+        sum(age_months.months) as person_months
+    from age_months
+    inner join bands on age_months.age between bands.age_from and bands.age_to
+    where age_months.months > 0
     group by 1, 2, 3
 ),
 
