@@ -32,17 +32,21 @@
 {%- endmacro %}
 
 {% macro ensure_build_inputs_table() %}
-    {%- call statement('build_inputs_table') -%}
-        -- Models build in parallel: one creates the table, the others wait for it.
-        select pg_advisory_xact_lock(hashtext('workcomp.build_inputs'));
-        create table if not exists {{ build_inputs_table() }} (
-            relation text primary key,  -- schema.table: marts_build.x is not marts.x
-            inputs text not null,
-            built_at timestamptz not null
-        );
-        comment on table {{ build_inputs_table() }} is
-            'Inputs each table_when_inputs_change model was last built from (模型输入指纹)';
-    {%- endcall -%}
+    {%- set found = run_query("select to_regclass('" ~ build_inputs_table() ~ "') is not null") -%}
+    {%- if not found.columns[0].values()[0] -%}
+        {%- call statement('build_inputs_table') -%}
+            -- Models build in parallel: one creates the table, the others wait for it.
+            select pg_advisory_xact_lock(hashtext('workcomp.build_inputs'));
+            create table if not exists {{ build_inputs_table() }} (
+                relation text primary key,  -- schema.table: marts_build.x is not marts.x
+                inputs text not null,
+                built_at timestamptz not null
+            );
+            comment on table {{ build_inputs_table() }} is
+                'Inputs each table_when_inputs_change model was built from, or each remembered test passed on (模型与测试输入指纹)';
+        {%- endcall -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
 {% endmacro %}
 
 {#- The fingerprint of the node's inputs, or none when one cannot be known (always rebuild). -#}

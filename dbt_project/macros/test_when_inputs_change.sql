@@ -8,16 +8,17 @@
     Only `dbt build` skips, and only after a pass, and only where every input has a
     fingerprint: a test that failed or warned, a test of a view or of a table written
     outside the loader, or one whose SQL reads the clock, runs every time. `dbt test` (asked
-    to look at the data as it is now), --full-refresh and --vars '{recheck_unchanged: true}'
-    run every test. The record is kept in staging.build_inputs as 'test:<unique id>'. -#}
+    to look at the data as it is now) runs every test; --full-refresh and --vars
+    '{recheck_unchanged: true}' run every test and remember the passes. The record is kept
+    in staging.build_inputs as 'test:<unique id>'. -#}
 
 {% materialization test, default %}
     {%- set key = 'test:' ~ model.unique_id -%}
-    {#- Only `dbt build` remembers: `dbt test` is asked to look at the data, so it always does. -#}
-    {%- set remembers = flags.WHICH == 'build' and not should_full_refresh()
-                        and not var('recheck_unchanged', false) -%}
+    {#- Only `dbt build` remembers: `dbt test` is asked to look at the data, so it always does.
+        --full-refresh and recheck_unchanged run every test, and remember what passed. -#}
+    {%- set remembers = flags.WHICH == 'build' -%}
     {%- set inputs = build_inputs_fingerprint(model, sql) if remembers else none -%}
-    {%- if inputs is not none -%}
+    {%- if inputs is not none and not should_full_refresh() and not var('recheck_unchanged', false) -%}
         {{ ensure_build_inputs_table() }}
         {%- set rows = run_query("select inputs from " ~ build_inputs_table()
                                  ~ " where relation = '" ~ key ~ "'") -%}
@@ -27,6 +28,8 @@
             {%- endcall -%}
             {{ return({'relations': []}) }}
         {%- endif -%}
+    {%- elif inputs is not none -%}
+        {{ ensure_build_inputs_table() }}
     {%- endif -%}
     {%- set result = dbt.materialization_test_default() -%}
     {%- set outcome = load_result('main') -%}
