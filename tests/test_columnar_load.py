@@ -31,7 +31,8 @@ CONTRIBUTIONS = get_contract("social_insurance", "contributions")
 AWKWARD = [
     "", " ", "\u3000", "202403", "2024-03", "2024/3", "2024年3月", "202413", "209912", " 202403",
     "２０２４０３", "2024-02-29", "2023-02-29", "2024/02/01", "20240201", "1899-12-31",
-    "2099-01-01", "8731", "8731.5", "0.0228", "0.02285", "1e3", "-5", "007", "1,234.50",
+    "2099-01-01", "2024年3月5日", "2024年3月5", "2024.3.5", "2024-3-5", "2024-3/5",
+    "8731", "8731.5", "0.0228", "0.02285", "1e3", "-5", "007", "1,234.50",
     "99999999999", "150826196209271192", "150826196209271193", "15082619620927119x",
     "91150826340814852A", "91150826340814852B", "150802", "999999", "是", "否", "男", "女",
     "a,b", 'say "hi"', "=HYPERLINK(1)", "  padded  ", "x\u3000y", "长" * 50,
@@ -92,6 +93,8 @@ SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )  # fmt: skip
 @example(feed="social_insurance__contributions", swaps=[(0, 4, "0.02285")], encoding="utf-8")
 @example(feed="social_insurance__contributions", swaps=[(3, 2, "2024-3")], encoding="gb18030")
+@example(feed="social_insurance__contributions", swaps=[(0, 7, "2024年3月5日"), (1, 7, "2024.3.5")],
+         encoding="gb18030")
 @example(feed="social_insurance__enrolment_changes", swaps=[(1, 0, "a\nb")], encoding="utf-8")
 @example(feed="emergency_management__hazard_monitoring", swaps=[(0, 0, "\r")], encoding="utf-8")
 def test_columnar_and_row_by_row_loads_agree(warehouse, tmp_path, feed, swaps, encoding):

@@ -39,6 +39,7 @@ def write_contributions(path: Path, rows: int, period: str = "202512", seed: int
             base = rng.randint(3_000, 20_000)
             rate = rng.choice((0.002, 0.004, 0.008, 0.013, 0.019))
             due = round(base * rate, 2)
+            # The date as the province exchange writes it (2025年12月15日), not ISO.
             writer.writerow([person, rng.choice(employers), period, base, rate, due, due,
-                             f"{period[:4]}-{period[4:]}-15"])  # fmt: skip
+                             f"{period[:4]}年{int(period[4:])}月15日"])  # fmt: skip
     return dirty

@@ -134,14 +134,50 @@ def _month(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray]:
     return month, ok
 
 
+# The date spellings of the Python rules (values._DATE_PATTERNS) in ASCII digits, no spaces
+# and no time of day: 2021-03-05, 2021-3-5, 2021/3/5, 2021.3.5, 2021年3月5日 and 20210305. A
+# province's exchange writes 2021年3月5日 throughout; anything else goes row by row.
+_DATE_SPELLINGS = (
+    r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})$",
+    r"^(?P<y>[0-9]{4})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日?$",
+    r"^(?P<y>[0-9]{4})/(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})$",
+    r"^(?P<y>[0-9]{4})\.(?P<m>[0-9]{1,2})\.(?P<d>[0-9]{1,2})$",
+    r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$",
+)
+
+
 def _date(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray]:
-    ok = _matches(values, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-    m = _fixed_width(values, 10, ok)
-    ok &= _valid_ymd(_digits(m, 0, 4), _digits(m, 5, 7), _digits(m, 8, 10))
-    in_range = pc.and_(
-        pc.greater_equal(values, "1900-01-01"), pc.less_equal(values, today.isoformat())
-    )
-    ok &= in_range.to_numpy(zero_copy_only=False)
+    # ISO dates by fixed width (the cheap common case), then the other spellings by regex on
+    # the rows left: each spelling only on the rows no earlier one took.
+    found = _matches(values, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    m = _fixed_width(values, 10, found)
+    ymd = np.stack([_digits(m, 0, 4), _digits(m, 5, 7), _digits(m, 8, 10)])
+    iso = found.copy()
+    for pattern in _DATE_SPELLINGS:
+        todo = np.flatnonzero(~found)
+        if not len(todo):
+            break
+        subset = values if len(todo) == len(values) else values.take(pa.array(todo))
+        parts = pc.extract_regex(subset, pattern)
+        hit = pc.is_valid(parts).to_numpy(zero_copy_only=False)
+        if not hit.any():
+            continue
+        rows = todo[hit]
+        taken = parts.filter(pa.array(hit))
+        for i, field in enumerate("ymd"):
+            ymd[i, rows] = pc.cast(taken.field(field), pa.int64()).to_numpy()
+        found[rows] = True
+    year, month, day = ymd
+    ok = found & _valid_ymd(year, month, day)
+    stamp = year * 10000 + month * 100 + day
+    ok &= (stamp >= 19000101) & (stamp <= int(today.strftime("%Y%m%d")))
+    if (ok & ~iso).any():  # another spelling: canonical text from the parts
+        text = pc.binary_join_element_wise(
+            *(pc.utf8_lpad(pc.cast(pa.array(part), pa.string()), width, "0")
+              for part, width in ((year, 4), (month, 2), (day, 2))),
+            "-",
+        )  # fmt: skip
+        values = pc.if_else(pa.array(iso), values, text)
     return values, ok
 
 
