@@ -75,15 +75,17 @@ def recreate_database(server_url: str, name: str) -> str:
     return with_database(server_url, name)
 
 
-def run_dbt(url: str, *args: str, env: dict | None = None, timeout: int = 1800) -> str:
-    """``dbt <args>`` on the project against ``url``, as the runner calls it; its output.
-    Fails the test with the end of dbt's output when dbt fails."""
+def run_dbt(url: str, *args: str, env: dict | None = None, timeout: int = 1800,
+            project: Path | None = None) -> str:  # fmt: skip
+    """``dbt <args>`` on the project (or a copy of it, ``project``) against ``url``, as the
+    runner calls it; its output. Fails the test with the end of dbt's output when dbt fails."""
     from workcomp.orchestration.environment import dbt_environment
     from workcomp.settings import DBT_PROJECT_DIR
 
+    project = project or DBT_PROJECT_DIR
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), *args, "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+         str(project), "--profiles-dir", str(project)],
         env={**(env or os.environ), **dbt_environment(url)}, capture_output=True, text=True,
         timeout=timeout,
     )  # fmt: skip

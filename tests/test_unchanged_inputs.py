@@ -10,11 +10,7 @@ new relation with a new oid)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -159,25 +155,13 @@ def test_tables_are_kept_until_an_input_changes_and_equal_a_full_build(conn, reg
     assert _contents(conn, managed) == after
 
 
-def _dbt(project, url: str, *args: str) -> None:
-    """dbt on a copy of the project (the test edits its files), as run_dbt runs it."""
-    from workcomp.orchestration.environment import dbt_environment
-
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), *args, "--project-dir", str(project),
-         "--profiles-dir", str(project)],
-        env={**os.environ, **dbt_environment(url)}, capture_output=True, text=True, timeout=1800,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-
-
 def test_a_changed_model_or_seed_rebuilds_it_and_what_reads_it(conn, region, tmp_path):
     """Editing a model's SQL rebuilds it; a seed whose file changed rebuilds the models that
     read it; either way the models reading those are rebuilt too, and nothing else."""
     url, *_ = region
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    _dbt(project, url, "build", "--quiet", *SELECT)
+    run_dbt(url, "build", "--quiet", *SELECT, project=project)
     manifest = json.loads((project / "target" / "manifest.json").read_text())
     managed = _kept_models(manifest)
     first = _oids(conn, managed)
@@ -195,7 +179,7 @@ def test_a_changed_model_or_seed_rebuilds_it_and_what_reads_it(conn, region, tmp
              if line.startswith(f"{division},") else line for line in lines]  # fmt: skip
     assert moved != lines
     seed.write_text("\n".join(moved) + "\n", "utf-8")
-    _dbt(project, url, "build", "--quiet", *SELECT)
+    run_dbt(url, "build", "--quiet", *SELECT, project=project)
 
     second = _oids(conn, managed)
     rebuilt = {n for n in managed if second[n] != first[n]}

@@ -86,22 +86,19 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if feeds -%}
+        {#- One line per feed, empty for a feed with no batch yet (its first batch changes it). -#}
         {%- set query -%}
-            select source || '.' || dataset || ':' || coalesce(string_agg(
-                       batch_id || '@' || finished_at::text, ',' order by batch_id), '')
-            from raw.batches
-            where status = 'loaded' and (source, dataset) in (
-                {%- for s, d in feeds %}('{{ s }}', '{{ d }}'){{ ", " if not loop.last }}{% endfor -%}
-            )
-            group by source, dataset
+            select coalesce(string_agg(b.batch_id || '@' || b.finished_at::text, ','
+                                       order by b.batch_id), '')
+            from (values
+                {%- for s, d in feeds %} ('{{ s }}', '{{ d }}'){{ "," if not loop.last }}{% endfor %}
+            ) as f (source, dataset)
+            left join raw.batches as b
+                on b.source = f.source and b.dataset = f.dataset and b.status = 'loaded'
+            group by f.source, f.dataset
+            order by f.source, f.dataset
         {%- endset -%}
-        {%- set found = run_query(query).columns[0].values() -%}
-        {%- set loaded = {} -%}
-        {%- for line in found -%}{%- do loaded.update({line.split(':')[0]: line}) -%}{%- endfor -%}
-        {%- for s, d in feeds -%}
-            {#- a feed with no batch yet still has a part, so its first batch changes the print -#}
-            {%- do parts.append(md5_text(loaded.get(s ~ '.' ~ d, s ~ '.' ~ d ~ ':'))) -%}
-        {%- endfor -%}
+        {%- do parts.extend(run_query(query).columns[0].values()) -%}
     {%- endif -%}
     {%- if models -%}
         {%- set query -%}
@@ -129,8 +126,6 @@
     {%- endif -%}
     {{ return(local_md5(parts | join('|'))) }}
 {% endmacro %}
-
-{% macro md5_text(text) -%}{{ return(local_md5(text)) }}{%- endmacro %}
 
 {% materialization table_when_inputs_change, adapter='postgres' %}
     {%- set target_relation = this.incorporate(type='table') -%}

@@ -404,11 +404,9 @@ def _prepare_block(contract, block, first_row, index, today):
 
 
 def _prepared_blocks(contract, path, encoding, width, index):
-    """Prepared blocks in file order, ``CHECK_THREADS`` checked at once; the file's line count
-    (for the line-break test at the end) is taken meanwhile. Yields the line count last."""
+    """Prepared blocks in file order, ``CHECK_THREADS`` checked at once."""
     today = current_date()
     with ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="csv-check") as pool:
-        lines = pool.submit(_line_count, path)
         pending: deque[Future] = deque()
         first_row = 2  # the header is line 1
         for block in _blocks(path, encoding, width):
@@ -418,7 +416,6 @@ def _prepared_blocks(contract, path, encoding, width, index):
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-        yield lines.result()
 
 
 def _ahead(items: Iterator, depth: int = 2) -> Iterator:
@@ -465,15 +462,14 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows):
         sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
     )  # fmt: skip
     read = loaded = rows_seen = 0
-    lines = None
     rejected: list[tuple] = []
     blocks = _prepared_blocks(contract, path, encoding, width, index)
+    # The file's line count (for the line-break test below) is taken while the blocks load.
+    counter = ThreadPoolExecutor(1, thread_name_prefix="csv-lines")
+    lines = counter.submit(_line_count, path)
+    counter.shutdown(wait=False)
     try:
-        for item in _ahead(blocks):
-            if isinstance(item, int):  # the file's line count comes after the last block
-                lines = item
-                continue
-            n, good, data, pairs = item
+        for n, good, data, pairs in _ahead(blocks):
             rows_seen += n
             if good:
                 with cur.copy(copy_sql) as copy:
@@ -487,6 +483,6 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows):
                 rejected += s_rejected
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # ragged, undecodable: row by row
         raise NotColumnar(str(exc)) from exc
-    if rows_seen + 1 != lines:  # a quoted line break: row numbers would drift
+    if rows_seen + 1 != lines.result():  # a quoted line break: row numbers would drift
         raise NotColumnar("line breaks inside cells")
     return read, loaded, rejected

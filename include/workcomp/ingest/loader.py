@@ -99,19 +99,17 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
             " _loaded_at timestamptz not null default {})"
         ).format(table, *(default_sql(c) for c in ("_batch_id", "_source_file", "_loaded_at")))
     )
-    defaults = dict(conn.execute(
-        "select column_name, coalesce(column_default, '') from information_schema.columns"
-        " where table_schema = 'raw' and table_name = %s and column_name = any(%s)",
+    missing = conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw'"
+        " and table_name = %s and column_name = any(%s) and column_default is null",
         (contract.table, list(LINEAGE_DEFAULTS)),
-    ).fetchall())  # fmt: skip
-    for column in LINEAGE_DEFAULTS:
-        if "current_setting" not in defaults[column] and "now()" not in defaults[column]:
-            # A table made by an earlier loader, which sent the lineage in every row.
-            conn.execute(
-                sql.SQL("alter table {} alter column {} set default {}").format(
-                    table, sql.Identifier(column), default_sql(column)
-                )
+    ).fetchall()
+    for (column,) in missing:  # a table made by an earlier loader, which sent them per row
+        conn.execute(
+            sql.SQL("alter table {} alter column {} set default {}").format(
+                table, sql.Identifier(column), default_sql(column)
             )
+        )
     for column in contract.all_fields:  # new contract columns arrive as nullable text
         conn.execute(
             sql.SQL("alter table {} add column if not exists {} text").format(
