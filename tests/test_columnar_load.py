@@ -185,3 +185,33 @@ def test_blank_lines_keep_the_row_numbers_a_text_editor_shows(warehouse, tmp_pat
         f"select _row_number from raw.{CONTRIBUTIONS.table} order by 1"
     ).fetchall()
     assert numbers == [(2,), (5,)]  # header is line 1, the second row is on line 5
+
+
+def test_repeated_values_are_judged_row_by_row_once_per_distinct_value(warehouse, tmp_path):
+    """Periods, dates, rates and employers repeat down a monthly file, and each distinct value
+    is checked once; every row holding a bad one is still quarantined, and only those."""
+    header, rows = _example_rows(CONTRIBUTIONS)
+    bad = {"paid_date": "2023-02-29", "period": "202413", "rate": "0.06"}  # rate max 0.05
+    position = {"period": 2, "rate": 4, "paid_date": 7}
+    delivered, expected_bad = [], {}
+    for i in range(600):
+        row = list(rows[i % len(rows)])
+        row[position["paid_date"]] = "2024年3月5日"  # one spelling, valid, in every good row
+        column = ("paid_date", "period", "rate", None, None)[i % 5]
+        if column:
+            row[position[column]] = bad[column]
+            expected_bad[i + 2] = column  # header is line 1
+        delivered.append(row)
+    batch = tmp_path / "social_insurance" / "contributions" / "2024-03"
+    batch.mkdir(parents=True)
+    (batch / "c.csv").write_bytes(_write([header, *delivered], "utf-8"))
+    result = load_batch(warehouse, CONTRIBUTIONS, batch)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (600, 240, 360)
+    quarantined = dict(warehouse.execute(
+        "select row_number, reasons from raw.quarantine").fetchall())  # fmt: skip
+    assert set(quarantined) == set(expected_bad)
+    for number, column in expected_bad.items():
+        assert [r.split(":")[0] for r in quarantined[number]] == [column]
+    dates = warehouse.execute(
+        f"select distinct paid_date from raw.{CONTRIBUTIONS.table}").fetchall()  # fmt: skip
+    assert dates == [("2024-03-05",)]

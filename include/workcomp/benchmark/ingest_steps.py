@@ -9,6 +9,7 @@ user writes by hand), ``workcomp`` (the loader: decoding, validation, quarantine
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import sys
@@ -47,13 +48,35 @@ def pandas_to_sql(url: str, csv_path: Path) -> int:
         return conn.exec_driver_sql("select count(*) from bench_pandas").scalar()
 
 
-def workcomp_load(url: str, batch_dir: Path) -> int:
-    from workcomp.contracts import get_contract
-    from workcomp.ingest.loader import bootstrap, load_batch
+def settle(conn: psycopg.Connection) -> None:
+    """Write out the earlier rounds' dirty pages now, so no method pays for another's
+    checkpoint (skipped where the benchmark's role may not ask for one)."""
+    with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+        conn.execute("checkpoint")
 
+
+def workcomp_ready(url: str) -> None:
+    """The warehouse's schemas, with no earlier round's load (it would be skipped as a repeat
+    delivery): one-time setup, not part of what is timed."""
+    from workcomp.contracts import get_contract
+    from workcomp.ingest.loader import bootstrap
+
+    table = get_contract("social_insurance", "contributions").table
     with psycopg.connect(url, autocommit=True) as conn:
         bootstrap(conn)
+        conn.execute(f"drop table if exists raw.{table}")
+        conn.execute("truncate raw.batches, raw.quarantine")
+        settle(conn)
+
+
+def workcomp_load(url: str, batch_dir: Path) -> int:
+    from workcomp.contracts import get_contract
+    from workcomp.ingest.loader import load_batch
+
+    with psycopg.connect(url, autocommit=True) as conn:
         result = load_batch(conn, get_contract("social_insurance", "contributions"), batch_dir)
+    if result.status != "loaded":
+        raise RuntimeError(f"the batch was {result.status}: {result.message}")
     return result.rows_loaded + result.rows_quarantined
 
 
@@ -65,6 +88,12 @@ def main(method: str, url: str, batch_dir: Path) -> None:
         import workcomp.ingest.loader  # noqa: F401
 
         pyarrow.array([])  # Arrow's first array loads its pandas bridge
+        workcomp_ready(url)
+    else:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("drop table if exists bench_copy")
+            conn.execute("drop table if exists bench_pandas")
+            settle(conn)
     run = {"copy": lambda: copy_untyped(url, csv_path),
            "pandas": lambda: pandas_to_sql(url, csv_path),
            "workcomp": lambda: workcomp_load(url, batch_dir)}[method]  # fmt: skip
