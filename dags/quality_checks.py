@@ -13,7 +13,7 @@ updates). Write-audit-publish:
 3. `anomaly_report` writes the HTML and XLSX report from the published audit tables.
 4. `quality_gate` fails the run when anything was held back, so the failure is seen.
 
-The raw suites run in the ingest DAGs, right after each load.
+The raw suites run in the ingest DAGs, right after each load, over the batches it loaded.
 """
 
 import datetime as dt

@@ -59,3 +59,41 @@ def test_every_expectation_result_is_stored_in_the_warehouse(loaded, conn):
     # deleting loaded rows breaks the reconciliation with the batch log, and only that
     (failed,) = results[0].failed
     assert "reconcile" in failed
+
+
+def test_an_ingest_run_validates_only_the_batches_it_loaded(loaded, conn):
+    """A row broken behind the loader's back fails a validation of its batch and a full one,
+    not a validation of another batch; the row-count reconciliation follows the same scope,
+    and a run that loaded nothing validates no row."""
+    table = "raw.health__dust_enterprises"
+    sizes = conn.execute(
+        f"select _batch_id, count(*) from {table} group by 1 order by 1").fetchall()  # fmt: skip
+    assert len(sizes) >= 2 and sizes[0][1] >= 2
+    (first, _), (last, last_rows) = sizes[0], sizes[-1]
+    # One row of the first batch gone (before the update: an updated row moves to a new ctid).
+    conn.execute(f"delete from {table} where ctid = (select max(ctid) from {table}"
+                 " where _batch_id = %s)", (first,))  # fmt: skip
+    conn.execute(
+        f"update {table} set credit_code = '911508020000000000'"
+        f" where ctid = (select min(ctid) from {table} where _batch_id = %s)", (first,),
+    )  # fmt: skip
+    suite = ["raw.health__dust_enterprises"]
+
+    (of_last,) = run_suites(suite, loaded, run_id="last", batches=[last])
+    assert (of_last.success, of_last.failed) == (True, ())
+    [(checked,)] = conn.execute(
+        "select distinct element_count from audit.quality_results where run_id = 'last'"
+        " and expectation = 'expect_column_values_to_not_be_null'").fetchall()  # fmt: skip
+    assert checked == last_rows  # the batch's rows, not the table's
+
+    for run in (run_suites(suite, loaded, batches=[first]), run_suites(suite, loaded)):
+        (result,) = run
+        assert result.success is False
+        assert len(result.failed) == 2
+        assert "check digit" in result.failed[0] + result.failed[1]
+        assert "reconcile" in result.failed[0] + result.failed[1]
+
+    (nothing,) = run_suites(suite, loaded, batches=[])
+    assert nothing.success
+    (quoted,) = run_suites(suite, loaded, batches=["health/dust_enterprises/o'brien"])
+    assert quoted.success  # an agency's folder name is data, not SQL

@@ -79,9 +79,11 @@ def ingest(source: str, dataset: str, until: str | None = None) -> list[dict]:
     return results
 
 
-def validate(suite_names: list[str], schemas: dict[str, str] | None = None) -> list[dict]:
-    """Run GX suites; a failed critical suite raises, a failed warning suite only logs."""
-    results = run_and_log(suite_names, schemas)
+def validate(suite_names: list[str], schemas: dict[str, str] | None = None,
+             batches: list[str] | None = None) -> list[dict]:  # fmt: skip
+    """Run GX suites; a failed critical suite raises, a failed warning suite only logs.
+    ``batches``: only those batches' rows of the raw tables (see suites.run_suites)."""
+    results = run_and_log(suite_names, schemas, batches)
     critical = [
         f"{r['suite']} ({'; '.join(r['failed'])})"
         for r in results
@@ -92,7 +94,8 @@ def validate(suite_names: list[str], schemas: dict[str, str] | None = None) -> l
     return results
 
 
-def run_and_log(suite_names: list[str], schemas: dict[str, str] | None = None) -> list[dict]:
+def run_and_log(suite_names: list[str], schemas: dict[str, str] | None = None,
+                batches: list[str] | None = None) -> list[dict]:  # fmt: skip
     """Run GX suites and log each outcome; return them all, failed or not."""
     from workcomp.quality.suites import all_suite_names, data_docs_index, run_suites
 
@@ -103,7 +106,7 @@ def run_and_log(suite_names: list[str], schemas: dict[str, str] | None = None) -
     suite_names = [n for n in suite_names if n in known]
     if not suite_names:
         return []
-    results = run_suites(suite_names, warehouse_url(), schemas=schemas)
+    results = run_suites(suite_names, warehouse_url(), schemas=schemas, batches=batches)
     for r in results:
         line = f"{r.suite}: {'passed' if r.success else 'FAILED'} ({r.evaluated} expectations)"
         if r.success:

@@ -102,6 +102,16 @@ def build_expectation(entry: dict):
     return cls(**kwargs)
 
 
+def _scoped(entry: dict, in_scope: str) -> dict:
+    """An unexpected-rows entry whose query names the batches in scope, limited to ``in_scope``."""
+    from workcomp.quality.contract_suites import BATCH_SCOPE
+
+    ((kind, kwargs),) = entry.items()
+    if kind != "unexpected_rows" or BATCH_SCOPE not in kwargs["query"]:
+        return entry
+    return {kind: {**kwargs, "query": kwargs["query"].replace(BATCH_SCOPE, in_scope)}}
+
+
 def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -121,17 +131,44 @@ def _sqlalchemy_url(url: str) -> str:
     return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
 
 
+def _sql_text_array(values: list[str]) -> str:
+    """A text[] literal; batch ids carry agencies' folder names, so quotes are doubled."""
+    return "array[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::text[]"
+
+
+def _batch_asset(context, datasource, table: str, suite: str, batches: list[str]):
+    """A query asset over the rows of ``batches`` in a raw table, made anew for this run.
+
+    GX cannot read back a stored checkpoint or validation definition whose asset is gone (the
+    datasource is re-registered on every run, without its query assets), so the last run's
+    are removed from their stores by key, unread, before the asset is made again."""
+    for store in (context.checkpoint_store, context.validation_definition_store):
+        key = store.get_key(name=suite)
+        if store.has_key(key):
+            store.remove_key(key)
+    name = f"{table} (delivered batches)"
+    if any(asset.name == name for asset in datasource.assets):
+        datasource.delete_asset(name)
+    return datasource.add_query_asset(
+        name=name, query=f"select * from {table} where _batch_id = any({_sql_text_array(batches)})"
+    )
+
+
 def run_suites(
     names: list[str],
     url: str | None = None,
     run_id: str | None = None,
     schemas: dict[str, str] | None = None,
+    batches: list[str] | None = None,
 ) -> list[SuiteResult]:
     """Validate each named suite's table; results go to Data Docs and, one row per
     expectation, to audit.quality_results. Returns one result per suite.
 
     ``schemas`` redirects a suite to another schema, e.g. {"marts": "marts_build"} to
-    validate a build before it is published."""
+    validate a build before it is published. ``batches`` limits the raw suites to the rows of
+    those batches (what an ingest run just loaded): a month's validation then costs the month,
+    not every row loaded before it, which the loader and the last validation already checked.
+    """
     from great_expectations import Checkpoint, ExpectationSuite, ValidationDefinition
 
     os.environ[URL_ENV] = _sqlalchemy_url(url or database_url())
@@ -148,26 +185,33 @@ def run_suites(
         spec = load_spec(name)
         schema = (schemas or {}).get(spec.schema, spec.schema)
         table = f"{schema}.{spec.table}"
-        try:
-            asset = datasource.get_asset(table)
-        except LookupError:
-            asset = datasource.add_table_asset(
-                name=table, table_name=spec.table, schema_name=schema
-            )
+        entries, gx_name = spec.expectations, name
+        if batches is not None and spec.schema == "raw":
+            gx_name = f"{name} (delivered batches)"  # GX objects of their own beside the full run's
+            asset = _batch_asset(context, datasource, table, gx_name, batches)
+            in_scope = f"b.batch_id = any({_sql_text_array(batches)})"
+            entries = tuple(_scoped(e, in_scope) for e in entries)
+        else:
+            try:
+                asset = datasource.get_asset(table)
+            except LookupError:
+                asset = datasource.add_table_asset(
+                    name=table, table_name=spec.table, schema_name=schema
+                )
         try:
             batch_definition = asset.get_batch_definition("whole_table")
         except KeyError:
             batch_definition = asset.add_batch_definition_whole_table("whole_table")
         suite = ExpectationSuite(
-            name=name, expectations=[build_expectation(e) for e in spec.expectations]
+            name=gx_name, expectations=[build_expectation(e) for e in entries]
         )
         suite = context.suites.add_or_update(suite)
         validation = context.validation_definitions.add_or_update(
-            ValidationDefinition(name=name, data=batch_definition, suite=suite)
+            ValidationDefinition(name=gx_name, data=batch_definition, suite=suite)
         )
         checkpoint = context.checkpoints.add_or_update(
             Checkpoint(
-                name=name,
+                name=gx_name,
                 validation_definitions=[validation],
                 actions=[],
                 result_format={"result_format": "SUMMARY"},
