@@ -9,7 +9,8 @@ time and the peak memory of its largest Python process. The steps, on one fresh 
    month before the last;
 3. a full ``dbt build --full-refresh``, with the anomaly models' and the tests' share taken from
    dbt's run_results.json;
-4. the last month arrives: its load, then the incremental ``dbt build``, as a share of
+4. the last month arrives: its load, the raw suites over its batch (as an ingest run
+   validates what it loaded), then the incremental ``dbt build``, as a share of
    the full build;
 5. the Great Expectations suites (``workcomp quality``);
 6. with ``--main-job``, the main job end to end on a second fresh database, every month in
@@ -111,6 +112,15 @@ contract = get_contract("social_insurance", "contributions")
 with connect(database_url(), autocommit=True) as conn:
     batch = settings.landing_dir() / "social_insurance" / "contributions" / sys.argv[1]
     print(load_batch(conn, contract, batch))
+"""
+# The contributions raw suites over one batch, as an ingest run validates what it loaded.
+VALIDATE_MONTH = """
+import sys
+from workcomp.quality.suites import run_suites
+from workcomp.warehouse.connection import database_url
+names = ["raw.social_insurance__contributions", "raw.social_insurance__contributions.warnings"]
+for result in run_suites(names, database_url(), batches=[sys.argv[1]]):
+    print(result)
 """
 
 
@@ -227,6 +237,10 @@ def province_cmd(
     full_nodes = node_seconds(full_target)
     steps["month load"] = measured(f"load contributions {held}",
                                    [sys.executable, "-c", LOAD_MONTH, held], env, log)  # fmt: skip
+    steps["month validation"] = measured(
+        f"raw suites over the contributions batch {held}",
+        [sys.executable, "-c", VALIDATE_MONTH, f"{CONTRIBUTIONS.as_posix()}/{held}"], env, log,
+    )  # fmt: skip
     [(month_rows,)] = table_rows(url, "select rows_read from raw.batches where batch_id ="
                                  f" 'social_insurance/contributions/{held}'")  # fmt: skip
     incremental_target = state / "dbt-incremental"
@@ -256,6 +270,7 @@ def province_cmd(
                        f"{full_nodes['tests']:.0f} s, contributions models "
                        f"{full_nodes['contributions models']:.0f} s (node time)"),
         "month load": f"{month_rows:,} rows, {month_rows / load_seconds:,.0f} rows/s",
+        "month validation": "contributions raw suites over the month's batch (an ingest run)",
         "incremental build": (f"contributions models {incremental_contributions:.0f} s;"
                               f" {contribution_rows:,} contribution rows in staging"),
     }  # fmt: skip
