@@ -130,22 +130,35 @@ MAIN_JOB_NOTES = {
 }
 
 
+def linked_landing(landing: Path, view: Path, leave_out: Path | None = None) -> None:
+    """``view`` as a landing folder whose batch folders link to those of ``landing``, all but
+    ``leave_out`` (source/dataset/batch); links made before are kept."""
+    for batch in sorted(landing.glob("*/*/*")):
+        relative = batch.relative_to(landing)
+        if not batch.is_dir() or batch.name.startswith(".") or relative == leave_out:
+            continue
+        link = view / relative
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.is_symlink():
+            link.symlink_to(batch.resolve(), target_is_directory=True)
+
+
 def main_job_runs(server_url: str, env: dict[str, str], state: Path, landing: Path, held: str,
                   cli: list[str], log: Path) -> dict[str, dict]:  # fmt: skip
     """The main job through Airflow on a fresh database with the last month of contributions
     held back, then again once it has arrived: what a month costs through Airflow (Cosmos runs
     each dbt node as a task; under write-audit-publish marts and audit are rebuilt)."""
+    # The job reads a landing folder of links to the generated batches, so holding a month
+    # back never moves the generated files (an interrupted run leaves them as they were).
+    view = state / "main-job-landing"
     main_env = {**env, "WORKCOMP_DATABASE_URL": fresh_database(server_url, MAIN_JOB_DATABASE),
-                "WORKCOMP_STATE_DIR": str(state / "main-job")}  # fmt: skip
-    month = landing / CONTRIBUTIONS / held
-    hidden = month.with_name(f".{held}-held-back")  # a dot folder is no batch to the loader
+                "WORKCOMP_STATE_DIR": str(state / "main-job"),
+                "WORKCOMP_LANDING_DIR": str(view)}  # fmt: skip
     steps = {}
-    month.rename(hidden)
-    try:
-        steps["main job"] = measured(f"main job (workcomp run), contributions to before {held}",
-                                     [*cli, "run", "--no-generate"], main_env, log)  # fmt: skip
-    finally:
-        hidden.rename(month)
+    linked_landing(landing, view, leave_out=CONTRIBUTIONS / held)
+    steps["main job"] = measured(f"main job (workcomp run), contributions to before {held}",
+                                 [*cli, "run", "--no-generate"], main_env, log)  # fmt: skip
+    linked_landing(landing, view)  # the month arrives
     steps["main job, month arrived"] = measured(
         f"main job again, contributions {held} arrived", [*cli, "run", "--no-generate"],
         main_env, log,
