@@ -220,3 +220,35 @@ def test_a_raw_table_from_the_earlier_loader_gets_the_lineage_defaults(conn, tmp
         ("social_insurance/employers/2020-01", "old.csv", "kept"),
         ("social_insurance/employers/2022-07", "employers.csv", a),
     ]
+
+
+def test_a_load_keeps_other_loads_of_its_feed_waiting_but_not_readers(conn, fresh_url, tmp_path,
+                                                                      monkeypatch):  # fmt: skip
+    """Midway through a load (its file about to be copied), a reader of the raw table is
+    answered at once and sees the rows loaded before, while another load of the same feed
+    would have to wait."""
+    import psycopg
+
+    from workcomp.ingest import loader
+
+    first, second = _codes(2, seed=8)
+    load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2022-06",
+                                                 [f"{first},甲,150802,0610,10,2022-06-30\n"]))
+    seen = {}
+    load_file = loader._load_file
+
+    def observed(cur, contract, *args, **kwargs):
+        with psycopg.connect(fresh_url, autocommit=True) as other:
+            other.execute("set lock_timeout = '2s'")
+            seen["rows"] = other.execute(
+                "select credit_code from raw.social_insurance__employers").fetchall()  # fmt: skip
+            seen["load lock free"] = other.execute(
+                "select pg_try_advisory_lock(hashtext(%s))", (loader.load_lock(EMPLOYERS),)
+            ).fetchone()[0]
+        return load_file(cur, contract, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "_load_file", observed)
+    load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2022-07",
+                                                 [f"{second},乙,150802,0610,12,2022-07-31\n"]))
+    assert seen == {"rows": [(first,)], "load lock free": False}
+    assert _count(conn, "select count(*) from raw.social_insurance__employers") == 2
