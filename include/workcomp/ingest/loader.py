@@ -7,7 +7,9 @@ Rules, per batch (``landing/<source>/<dataset>/<batch>/``):
   the same content delivered again under another batch name;
 * a batch delivered again with different content replaces the earlier load as a whole;
 * a file that cannot be read fails the batch: its transaction rolls back, so earlier data stays
-  exactly as it was, and the failure is recorded in ``raw.batches`` with the file and problem.
+  exactly as it was, and the failure is recorded in ``raw.batches`` with the file and problem;
+* loads of one feed take turns (an advisory lock per raw table); readers of the table are never
+  kept waiting by a load.
 """
 
 from __future__ import annotations
