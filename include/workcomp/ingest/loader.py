@@ -101,29 +101,25 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
             " _loaded_at timestamptz not null default {})"
         ).format(table, *(default_sql(c) for c in ("_batch_id", "_source_file", "_loaded_at")))
     )
-    missing = conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw'"
-        " and table_name = %s and column_name = any(%s) and column_default is null",
-        (contract.table, list(LINEAGE_DEFAULTS)),
-    ).fetchall()
-    for (column,) in missing:  # a table made by an earlier loader, which sent them per row
+    # One look at the table's columns: which exist, and which lineage column lacks its default.
+    columns = dict(
         conn.execute(
-            sql.SQL("alter table {} alter column {} set default {}").format(
-                table, sql.Identifier(column), default_sql(column)
-            )
-        )
-    present = {
-        name
-        for (name,) in conn.execute(
-            "select column_name from information_schema.columns"
+            "select column_name, column_default is null from information_schema.columns"
             " where table_schema = 'raw' and table_name = %s",
             (contract.table,),
         ).fetchall()
-    }
+    )
+    for column in LINEAGE_DEFAULTS:
+        if columns.get(column):  # a table made by an earlier loader, which sent them per row
+            conn.execute(
+                sql.SQL("alter table {} alter column {} set default {}").format(
+                    table, sql.Identifier(column), default_sql(column)
+                )
+            )
     # New contract columns arrive as nullable text. Only a missing one is added: ALTER TABLE
     # locks out readers of the table until the load commits, even when it changes nothing.
     for column in contract.all_fields:
-        if column.name not in present:
+        if column.name not in columns:
             conn.execute(
                 sql.SQL("alter table {} add column {} text").format(
                     table, sql.Identifier(column.name)

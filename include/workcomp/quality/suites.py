@@ -136,8 +136,8 @@ def _sql_text_array(values: list[str]) -> str:
     return "array[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::text[]"
 
 
-def _batch_asset(context, datasource, table: str, suite: str, batches: list[str]):
-    """A query asset over the rows of ``batches`` in a raw table, made anew for this run.
+def _batch_asset(context, datasource, table: str, suite: str, batches: str):
+    """A query asset over the rows of ``batches`` (a text[] literal) in a raw table, made anew.
 
     GX cannot read back a stored checkpoint or validation definition whose asset is gone (the
     datasource is re-registered on every run, without its query assets), so the last run's
@@ -150,7 +150,7 @@ def _batch_asset(context, datasource, table: str, suite: str, batches: list[str]
     if any(asset.name == name for asset in datasource.assets):
         datasource.delete_asset(name)
     return datasource.add_query_asset(
-        name=name, query=f"select * from {table} where _batch_id = any({_sql_text_array(batches)})"
+        name=name, query=f"select * from {table} where _batch_id = any({batches})"
     )
 
 
@@ -188,8 +188,9 @@ def run_suites(
         entries, gx_name = spec.expectations, name
         if batches is not None and spec.schema == "raw":
             gx_name = f"{name} (delivered batches)"  # GX objects of their own beside the full run's
-            asset = _batch_asset(context, datasource, table, gx_name, batches)
-            in_scope = f"b.batch_id = any({_sql_text_array(batches)})"
+            listed = _sql_text_array(batches)
+            asset = _batch_asset(context, datasource, table, gx_name, listed)
+            in_scope = f"b.batch_id = any({listed})"
             entries = tuple(_scoped(e, in_scope) for e in entries)
         else:
             try:
