@@ -53,8 +53,10 @@ def test_backfilled_month_gives_the_original_marts(first_run):
         assert set(loaded) == {JUNE, SEPTEMBER} and all(n > 0 for n, _ in loaded.values())
         # Two months are lost from the warehouse (restored from an old backup, say).
         for batch in (JUNE, SEPTEMBER):
-            conn.execute("delete from raw.social_insurance__contributions where _batch_id = %s",
+            conn.execute("delete from raw_store.social_insurance__contributions where _file_id"
+                         " = any(array(select file_id from raw.files where batch_id = %s))",
                          [batch])  # fmt: skip
+            conn.execute("delete from raw.files where batch_id = %s", [batch])
             conn.execute("delete from raw.quarantine where batch_id = %s", [batch])
             conn.execute("delete from raw.batches where batch_id = %s", [batch])
         started = conn.execute("select now()").fetchone()[0]

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from workcomp.benchmark.contributions_file import write_contributions
 from workcomp.contracts import all_contracts, get_contract
 from workcomp.ingest import csv_columnar
-from workcomp.ingest.lineage import set_lineage
 from workcomp.ingest.loader import bootstrap, ensure_raw_table, load_batch
 from workcomp.settings import PROJECT_ROOT
 
@@ -51,6 +50,19 @@ def _write(rows, encoding) -> bytes:
     return out.getvalue().encode(encoding)
 
 
+def _probe_file(cur, contract, name) -> int:
+    """A raw.files row for rows copied by hand in this transaction, as the loader makes one."""
+    from workcomp.ingest.lineage import set_lineage
+
+    (file_id,) = cur.execute(
+        "insert into raw.files (file_id, raw_table, batch_id, source_file)"
+        " values (nextval('raw.file_ids'), %s, 'probe', %s) returning file_id",
+        (contract.table, name),
+    ).fetchone()
+    set_lineage(cur, file_id)
+    return file_id
+
+
 def _snapshot(conn, contract):
     names = ", ".join(["_source_file", "_row_number", *(c.name for c in contract.all_fields)])
     raw = conn.execute(f"select {names} from raw.{contract.table} order by _row_number").fetchall()
@@ -69,7 +81,7 @@ def _load_both_ways(conn, tmp_path, contract, data: bytes):
         result = load_batch(conn, contract, batch, set_based=set_based)
         results.append(((result.rows_read, result.rows_loaded, result.rows_quarantined),
                         _snapshot(conn, contract)))  # fmt: skip
-        conn.execute(f"truncate raw.{contract.table}, raw.quarantine")
+        conn.execute(f"truncate raw_store.{contract.table}, raw.files, raw.quarantine")
         conn.execute("delete from raw.batches")
     return results
 
@@ -127,7 +139,7 @@ def test_a_clean_province_style_file_goes_columnar_and_keeps_every_value(warehou
 
     ensure_raw_table(warehouse, CONTRIBUTIONS)
     with warehouse.transaction(), warehouse.cursor() as cur:
-        set_lineage(cur, "probe", path.name)
+        _probe_file(cur, CONTRIBUTIONS, path.name)
         taken = csv_columnar.load_columnar(
             cur, CONTRIBUTIONS, path,
             lambda pairs: (len(list(pairs)), 0, []),  # leftovers counted, not loaded
@@ -164,7 +176,7 @@ def test_files_arrow_would_read_differently_go_row_by_row(warehouse, tmp_path):
         path = tmp_path / f"{random.randrange(10**9)}.csv"
         path.write_bytes(data)
         with warehouse.transaction(), warehouse.cursor() as cur:
-            set_lineage(cur, "probe", path.name)
+            _probe_file(cur, CONTRIBUTIONS, path.name)
             assert csv_columnar.load_columnar(
                 cur, CONTRIBUTIONS, path,
                 lambda pairs: (0, 0, []),
@@ -215,3 +227,104 @@ def test_repeated_values_are_judged_row_by_row_once_per_distinct_value(warehouse
     dates = warehouse.execute(
         f"select distinct paid_date from raw.{CONTRIBUTIONS.table}").fetchall()  # fmt: skip
     assert dates == [("2024-03-05",)]
+
+
+def _contributions_batch(tmp_path, name, rows, seed):
+    batch = tmp_path / "social_insurance" / "contributions" / name
+    batch.mkdir(parents=True)
+    dirty = write_contributions(batch / f"contributions_{name}.csv", rows, seed=seed,
+                                dirty_share=0.01)  # fmt: skip
+    return batch, dirty
+
+
+def test_a_large_file_is_written_over_two_connections_and_published_at_once(
+    warehouse, tmp_path, monkeypatch
+):
+    """Blocks of a file into a table made before the load are copied over a second connection
+    too. Those rows are committed before the load, yet no view shows them until the load
+    commits; the same file loaded over one connection gives the same rows."""
+    from workcomp.ingest import loader
+
+    monkeypatch.setattr(csv_columnar, "BLOCK_BYTES", 64 << 10)  # about 700 rows a block
+    with warehouse.transaction():
+        loader.ensure_raw_table(warehouse, CONTRIBUTIONS)
+    second_rows, seen_midway = [], []
+    commit = csv_columnar.SecondWriter.commit
+
+    def observed(self):
+        second_rows.append(commit(self))
+        with psycopg.connect(warehouse.info.dsn, password=warehouse.info.password) as other:
+            seen_midway.append(other.execute(
+                f"select count(*) from raw.{CONTRIBUTIONS.table}").fetchone()[0])  # fmt: skip
+        return second_rows[-1]
+
+    monkeypatch.setattr(csv_columnar.SecondWriter, "commit", observed)
+    batch, dirty = _contributions_batch(tmp_path, "2025-11", 20_000, seed=11)
+    result = load_batch(warehouse, CONTRIBUTIONS, batch)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (
+        20_000, 20_000 - dirty, dirty)  # fmt: skip
+    assert len(second_rows) == 1 and 0 < second_rows[0] < 20_000 - dirty
+    assert seen_midway == [0]  # committed by the second connection, not yet published
+    assert warehouse.execute("select count(*) from raw.unpublished_files").fetchone() == (0,)
+    names = ", ".join(["_row_number", *(c.name for c in CONTRIBUTIONS.all_fields)])
+    rows = f"select {names} from raw.{CONTRIBUTIONS.table} order by _row_number"
+    both = warehouse.execute(rows).fetchall()
+
+    # The same file over one connection: the same rows.
+    monkeypatch.setattr(csv_columnar.SecondWriter, "offer", lambda self, data, rows: False)
+    warehouse.execute(f"truncate raw_store.{CONTRIBUTIONS.table}, raw.files, raw.quarantine,"
+                      " raw.batches")  # fmt: skip
+    load_batch(warehouse, CONTRIBUTIONS, batch)
+    one = warehouse.execute(rows).fetchall()
+    assert len(one) == 20_000 - dirty and one == both
+
+
+def test_rows_a_failed_load_stored_are_never_shown_and_are_deleted(warehouse, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    """The second connection's rows are committed before the load's own transaction. A load
+    that fails after that (here: fewer rows than its manifest promises) deletes them; one that
+    dies leaves them unpublished, invisible, until the next load of the feed deletes them."""
+    import json
+
+    from workcomp.ingest import loader
+
+    monkeypatch.setattr(csv_columnar, "BLOCK_BYTES", 64 << 10)
+    with warehouse.transaction():
+        loader.ensure_raw_table(warehouse, CONTRIBUTIONS)
+    stored = f"select count(*) from raw_store.{CONTRIBUTIONS.table}"
+    shown = f"select count(*) from raw.{CONTRIBUTIONS.table}"
+    unpublished = "select count(*) from raw.unpublished_files"
+
+    batch, _ = _contributions_batch(tmp_path, "2025-10", 10_000, seed=12)
+    (batch / "manifest.json").write_text(json.dumps(
+        {"files": [{"file": "contributions_2025-10.csv", "rows": 10_001}]}))  # fmt: skip
+    with pytest.raises(loader.BatchFailed, match="the manifest promises 10001"):
+        load_batch(warehouse, CONTRIBUTIONS, batch)
+    assert [warehouse.execute(q).fetchone()[0] for q in (stored, shown, unpublished)] == [0, 0, 0]
+
+    # A load that dies once its second connection has committed (no failure is recorded).
+    class Died(Exception):
+        pass
+
+    commit = csv_columnar.SecondWriter.commit
+
+    def commit_then_die(self):
+        commit(self)
+        raise Died()
+
+    monkeypatch.setattr(csv_columnar.SecondWriter, "commit", commit_then_die)
+    batch, _ = _contributions_batch(tmp_path, "2025-09", 10_000, seed=13)
+    with pytest.raises(Died):
+        load_batch(warehouse, CONTRIBUTIONS, batch)
+    left = warehouse.execute(stored).fetchone()[0]
+    assert left > 0 and warehouse.execute(shown).fetchone()[0] == 0
+    assert warehouse.execute(unpublished).fetchone()[0] == 1
+
+    monkeypatch.setattr(csv_columnar.SecondWriter, "commit", commit)
+    small = tmp_path / "later" / "social_insurance" / "contributions" / "2025-08"
+    small.mkdir(parents=True)
+    dirty = write_contributions(small / "c.csv", 100, seed=14, dirty_share=0)
+    result = load_batch(warehouse, CONTRIBUTIONS, small)
+    assert (result.rows_loaded, dirty) == (100, 0)
+    assert [warehouse.execute(q).fetchone()[0] for q in (stored, shown, unpublished)] == [
+        100, 100, 0]  # fmt: skip

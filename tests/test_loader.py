@@ -186,40 +186,64 @@ def test_each_row_names_its_batch_and_file_and_a_row_without_them_is_refused(con
         ("social_insurance/employers/2022-06", "employers_more.csv", 2, b),
         ("social_insurance/employers/2022-06", "employers_more.csv", 3, c),
     ]
-    # Outside the loader nobody has named a batch: the row cannot land without lineage.
-    with pytest.raises(psycopg.errors.NotNullViolation, match="_batch_id"):
+    # Rows are stored with a file id alone; the view joins the batch and file name back in.
+    stored = conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw_store'"
+        " and table_name = 'social_insurance__employers' and column_name like '\\_%'"
+    ).fetchall()
+    assert sorted(stored) == [("_file_id",), ("_row_number",)]
+    # Outside the loader nobody has named a file: the row cannot land without lineage.
+    with pytest.raises(psycopg.errors.NotNullViolation, match="_file_id"):
         conn.execute(
-            "insert into raw.social_insurance__employers (_row_number, credit_code)"
+            "insert into raw_store.social_insurance__employers (_row_number, credit_code)"
             " values (9, %s)", (a,)
         )
 
 
-def test_a_raw_table_from_the_earlier_loader_gets_the_lineage_defaults(conn, tmp_path):
-    """Tables made when the lineage was sent in every row have no defaults; the next load
-    adds them and keeps the rows already there."""
+def test_an_earlier_loaders_raw_table_moves_into_the_store_with_its_lineage(conn, tmp_path):
+    """A raw table whose rows carried their batch and file as text becomes stored rows and a
+    view on the next load: every row is still there with its batch, file, line and load time,
+    and a re-delivery loaded later still wins over the earlier load."""
     from workcomp.ingest.loader import bootstrap
 
     bootstrap(conn)
     conn.execute(
         "create table raw.social_insurance__employers (_batch_id text not null,"
         " _source_file text not null, _row_number integer not null,"
-        " _loaded_at timestamptz not null, credit_code text)"
+        " _loaded_at timestamptz not null, credit_code text, employer_name text)"
     )
     conn.execute(
         "insert into raw.social_insurance__employers values"
-        " ('social_insurance/employers/2020-01', 'old.csv', 2, now(), 'kept')"
+        " ('social_insurance/employers/2020-02', 'b.csv', 2, '2020-03-01 08:00+08', 'k1', '甲'),"
+        " ('social_insurance/employers/2020-01', 'a.csv', 3, '2020-02-01 08:00+08', 'k2', '乙'),"
+        " ('social_insurance/employers/2020-01', 'a.csv', 2, '2020-02-01 08:00+08', 'k1', '丙')"
     )
     (a,) = _codes(1, seed=6)
     load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2022-07",
-                                                 [f"{a},甲,150802,0610,10,2022-07-31\n"]))
+                                                 [f"{a},丁,150802,0610,10,2022-07-31\n"]))
+    assert _count(conn, "select relkind::text from pg_class where oid ="
+                        " 'raw.social_insurance__employers'::regclass") == "v"  # fmt: skip
     rows = conn.execute(
-        "select _batch_id, _source_file, credit_code from raw.social_insurance__employers"
-        " order by _batch_id"
+        "select _batch_id, _source_file, _row_number, to_char(_loaded_at at time zone"
+        " 'Asia/Shanghai', 'YYYY-MM-DD'), credit_code, employer_name"
+        " from raw.social_insurance__employers order by _file_id, _row_number"
     ).fetchall()
-    assert rows == [
-        ("social_insurance/employers/2020-01", "old.csv", "kept"),
-        ("social_insurance/employers/2022-07", "employers.csv", a),
+    assert rows[:3] == [  # files numbered in the order they were loaded
+        ("social_insurance/employers/2020-01", "a.csv", 2, "2020-02-01", "k1", "丙"),
+        ("social_insurance/employers/2020-01", "a.csv", 3, "2020-02-01", "k2", "乙"),
+        ("social_insurance/employers/2020-02", "b.csv", 2, "2020-03-01", "k1", "甲"),
     ]
+    assert [r[:3] + r[4:] for r in rows[3:]] == [
+        ("social_insurance/employers/2022-07", "employers.csv", 2, a, "丁")
+    ]
+    # The old batch delivered again replaces its moved rows.
+    load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2020-01",
+                                                 [f"{a},戊,150802,0610,10,2020-01-31\n"]))
+    assert conn.execute(
+        "select _batch_id, credit_code from raw.social_insurance__employers"
+        " where _batch_id like '%2020-01'"
+    ).fetchall() == [("social_insurance/employers/2020-01", a)]
+    assert _count(conn, "select count(*) from raw_store.social_insurance__employers") == 3
 
 
 def test_a_load_keeps_other_loads_of_its_feed_waiting_but_not_readers(conn, fresh_url, tmp_path,

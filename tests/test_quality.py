@@ -30,11 +30,17 @@ def test_suites_pass_on_loaded_data_and_write_data_docs(loaded):
 
 def test_suite_fails_on_rows_written_behind_the_loaders_back(loaded, conn):
     # A bad credit code, an unknown county and a row no batch accounts for.
+    (file_id,) = conn.execute(
+        "insert into raw.files (file_id, raw_table, batch_id, source_file) values"
+        " (nextval('raw.file_ids'), 'health__dust_enterprises', 'health/dust_enterprises/2020',"
+        " 'x.xlsx') returning file_id"
+    ).fetchone()
     conn.execute(
-        "insert into raw.health__dust_enterprises (_batch_id, _source_file, _row_number,"
-        " _loaded_at, industry_category, enterprise_name, credit_code, region_code, worker_count,"
-        " report_date) values ('health/dust_enterprises/2020', 'x.xlsx', 999, now(), '煤矿',"
-        " '私改煤业', '911508020000000000', '150899', '10', '2020-10-09')"
+        "insert into raw_store.health__dust_enterprises (_file_id, _row_number,"
+        " industry_category, enterprise_name, credit_code, region_code, worker_count,"
+        " report_date) values (%s, 999, '煤矿',"
+        " '私改煤业', '911508020000000000', '150899', '10', '2020-10-09')",
+        (file_id,),
     )
     (result,) = run_suites(["raw.health__dust_enterprises"], loaded)
     assert result.success is False
@@ -47,8 +53,8 @@ def test_suite_fails_on_rows_written_behind_the_loaders_back(loaded, conn):
 
 def test_every_expectation_result_is_stored_in_the_warehouse(loaded, conn):
     conn.execute(
-        "delete from raw.social_insurance__employers"
-        " where ctid = (select min(ctid) from raw.social_insurance__employers)"
+        "delete from raw_store.social_insurance__employers"
+        " where ctid = (select min(ctid) from raw_store.social_insurance__employers)"
     )
     results = run_suites(["raw.social_insurance__employers"], loaded, run_id="run-1")
     rows = conn.execute(
@@ -71,11 +77,13 @@ def test_an_ingest_run_validates_only_the_batches_it_loaded(loaded, conn):
     assert len(sizes) >= 2 and sizes[0][1] >= 2
     (first, _), (last, last_rows) = sizes[0], sizes[-1]
     # One row of the first batch gone (before the update: an updated row moves to a new ctid).
-    conn.execute(f"delete from {table} where ctid = (select max(ctid) from {table}"
-                 " where _batch_id = %s)", (first,))  # fmt: skip
+    stored = "raw_store.health__dust_enterprises"
+    of_first = "_file_id = any(array(select file_id from raw.files where batch_id = %s))"
+    conn.execute(f"delete from {stored} where ctid = (select max(ctid) from {stored}"
+                 f" where {of_first})", (first,))  # fmt: skip
     conn.execute(
-        f"update {table} set credit_code = '911508020000000000'"
-        f" where ctid = (select min(ctid) from {table} where _batch_id = %s)", (first,),
+        f"update {stored} set credit_code = '911508020000000000'"
+        f" where ctid = (select min(ctid) from {stored} where {of_first})", (first,),
     )  # fmt: skip
     suite = ["raw.health__dust_enterprises"]
 

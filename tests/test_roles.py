@@ -153,7 +153,13 @@ def test_only_the_loader_writes_raw(first_run, roles):
     assert not refused(roles["workcomp_loader"], "create table raw.health__new_feed (x text)")
     for role in ("workcomp_transformer", "bi_reader", "auditor"):
         assert refused(roles[role], insert), role
-        assert refused(roles[role], "delete from raw.social_insurance__employers"), role
+        assert refused(roles[role], "delete from raw_store.social_insurance__employers"), role
+        assert refused(roles[role], "delete from raw.files"), role
+    # Raw rows are read through the raw views, which show published files only.
+    assert refused(roles["workcomp_transformer"],
+                   "select * from raw_store.social_insurance__employers")  # fmt: skip
+    assert not refused(roles["workcomp_transformer"],
+                       "select * from raw.social_insurance__employers limit 1")  # fmt: skip
     # The loader reads nothing it does not load.
     assert refused(roles["workcomp_loader"], "select * from marts.fct_injury_rates")
     assert refused(roles["workcomp_loader"], "select * from util.secrets")

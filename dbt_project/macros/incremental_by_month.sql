@@ -81,7 +81,11 @@
     create temporary table wc_rebuild_months on commit drop as
     select distinct to_date({{ month_column }} || '-01', 'YYYY-MM-DD') as period_month
     from {{ raw }}
-    where _batch_id = any(array(select batch_id from wc_changed_batches))
+    -- by file id: the block-range index on raw_store finds those files' rows
+    where _file_id = any(array(
+        select f.file_id from raw.files as f
+        where f.batch_id in (select batch_id from wc_changed_batches)
+    ))
     union
     select unnest(s.months)
     from {{ incremental_state_schema() }}.incremental_batches as s

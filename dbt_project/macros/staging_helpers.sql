@@ -1,8 +1,9 @@
 {#- Helpers shared by the staging models. Raw tables hold canonical text (ISO dates, ASCII
     digits) written by the loader, so casts here cannot fail on a loaded row. -#}
 
-{#- The latest delivery of each key: a corrected re-delivery wins over the first. `where`
-    narrows the raw rows read (an incremental model's months); it must keep whole keys. -#}
+{#- The latest delivery of each key: a corrected re-delivery wins over the first (file ids
+    increase in load order, raw.files). `where` narrows the raw rows read (an incremental
+    model's months); it must keep whole keys. -#}
 {% macro latest_row(relation, key, where='') %}
     select *
     from (
@@ -10,7 +11,7 @@
             *,
             row_number() over (
                 partition by {{ key | join(', ') }}
-                order by _loaded_at desc, _batch_id desc, _row_number desc
+                order by _file_id desc, _row_number desc
             ) as _recency
         from {{ relation }}
         {{ where }}

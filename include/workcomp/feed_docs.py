@@ -162,6 +162,7 @@ LINEAGE = (
     ("_source_file", "Delivered file name (文件名)"),
     ("_row_number", "Row number in the delivered file (行号)"),
     ("_loaded_at", "When the row was loaded (入库时间)"),
+    ("_file_id", "Loaded file (已入库文件), a row of raw.files; higher ids were loaded later"),
 )
 
 

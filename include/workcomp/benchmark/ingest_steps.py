@@ -56,16 +56,21 @@ def settle(conn: psycopg.Connection) -> None:
 
 
 def workcomp_ready(url: str) -> None:
-    """The warehouse's schemas, with no earlier round's load (it would be skipped as a repeat
-    delivery): one-time setup, not part of what is timed."""
+    """The warehouse's schemas and the feed's empty raw table (as the months before left it),
+    with no earlier round's load (it would be skipped as a repeat delivery): one-time setup,
+    not part of what is timed."""
     from workcomp.contracts import get_contract
-    from workcomp.ingest.loader import bootstrap
+    from workcomp.ingest.loader import bootstrap, ensure_raw_table
 
-    table = get_contract("social_insurance", "contributions").table
+    contract = get_contract("social_insurance", "contributions")
+    table = contract.table
     with psycopg.connect(url, autocommit=True) as conn:
         bootstrap(conn)
-        conn.execute(f"drop table if exists raw.{table}")
-        conn.execute("truncate raw.batches, raw.quarantine")
+        conn.execute(f"drop view if exists raw.{table}")
+        conn.execute(f"drop table if exists raw_store.{table}")
+        conn.execute("truncate raw.batches, raw.quarantine, raw.files, raw.unpublished_files")
+        with conn.transaction():
+            ensure_raw_table(conn, contract)
         settle(conn)
 
 

@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -38,7 +39,7 @@ from psycopg import sql
 
 from workcomp.codelists import known_region_codes, seed_values
 from workcomp.contracts import Column, Contract
-from workcomp.ingest.lineage import COPIED_LINEAGE
+from workcomp.ingest.lineage import COPIED_LINEAGE, set_lineage
 from workcomp.ingest.readers import detect_encoding, read_header_index
 from workcomp.ingest.values import MAX_CELL_CHARS, current_date
 
@@ -369,13 +370,15 @@ def _blocks(path: Path, encoding: str, width: int,
     yield from reader
 
 
-def load_columnar(cur, contract: Contract, path: Path,
-                  slow_rows) -> tuple[int, int, list] | None:  # fmt: skip
+def load_columnar(cur, contract: Contract, path: Path, slow_rows,
+                  file_id: int | None = None) -> tuple[int, int, list] | None:  # fmt: skip
     """Load ``path``; returns (read, loaded, quarantine rows) as the row loader does, or None
     when the file must be read row by row (nothing of it is then left in ``raw``).
 
     ``slow_rows(pairs)`` checks ``(row_number, cells)`` pairs in Python and writes the valid
-    ones to ``raw`` itself, returning (read, loaded, quarantine rows)."""
+    ones to ``raw`` itself, returning (read, loaded, quarantine rows). With ``file_id`` (the
+    file's ``raw.files`` row, published by the caller's transaction), a file of more than one
+    block is copied over a second connection as well (see ``SecondWriter``)."""
     encoding = detect_encoding(path)
     header, index = read_header_index(path, contract, encoding)
     if encoding == "utf-8-sig":
@@ -384,7 +387,7 @@ def load_columnar(cur, contract: Contract, path: Path,
     try:
         with conn.transaction():  # a savepoint: a file handed back leaves nothing behind
             return _load_blocks(cur, contract, path, encoding,
-                                len(header), index, slow_rows)  # fmt: skip
+                                len(header), index, slow_rows, file_id)  # fmt: skip
     except NotColumnar:
         return None
 
@@ -486,25 +489,94 @@ def _ahead(items: Iterator, depth: int = 2) -> Iterator:
         worker.join(timeout=5)
 
 
-def _load_blocks(cur, contract, path, encoding, width, index, slow_rows):
+class SecondWriter:
+    """A second connection that copies every other checked block, so Postgres writes the file
+    on two cores: one backend's COPY was what bounded a large load.
+
+    Its rows cannot be committed with the caller's transaction, so they are committed first,
+    together with a ``raw.unpublished_files`` row, and stay invisible until the caller commits
+    the file's ``raw.files`` row (the ``raw.<feed>`` view shows only published files) and
+    deletes the unpublished mark. A load that dies in between leaves rows no view shows; the
+    next load of the feed deletes them (``loader.sweep_unpublished``)."""
+
+    def __init__(self, conn: psycopg.Connection, contract: Contract, file_id: int,
+                 copy_sql: sql.Composed):  # fmt: skip
+        self.copy_sql = copy_sql
+        self.conn = psycopg.connect(conn.info.dsn, password=conn.info.password)
+        self.conn.execute(
+            "insert into raw.unpublished_files (file_id, raw_table) values (%s, %s)",
+            (file_id, contract.table),
+        )
+        set_lineage(self.conn, file_id)
+        self.blocks: queue.Queue = queue.Queue(1)  # one block waiting, one being copied
+        self.error: BaseException | None = None
+        self.rows = 0
+        self.thread = threading.Thread(target=self._copy, name="csv-copy", daemon=True)
+        self.thread.start()
+
+    def _copy(self) -> None:
+        while (item := self.blocks.get()) is not None:
+            data, rows = item
+            if self.error is not None:
+                continue  # drain: the caller learns of the error when it finishes
+            try:
+                with self.conn.cursor().copy(self.copy_sql) as copy:
+                    copy.write(data)
+                self.rows += rows
+            except BaseException as exc:
+                self.error = exc
+
+    def offer(self, data, rows: int) -> bool:
+        """Take a block if this writer has room for it; False when the caller should copy it."""
+        try:
+            self.blocks.put_nowait((data, rows))
+        except queue.Full:
+            return False
+        return True
+
+    def commit(self) -> int:
+        """Wait for the blocks taken, commit them (unpublished); returns their rows."""
+        self.blocks.put(None)
+        self.thread.join()
+        try:
+            if self.error is not None:
+                raise self.error
+            self.conn.commit()
+            return self.rows
+        finally:
+            self.conn.close()
+
+    def abandon(self) -> None:
+        """Roll back whatever was copied (nothing of it was committed)."""
+        self.blocks.put(None)
+        self.thread.join()
+        self.conn.close()  # closing without commit rolls back
+
+
+def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id=None):
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-        sql.Identifier("raw", contract.table),
+        sql.Identifier("raw_store", contract.table),
         sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
     )  # fmt: skip
-    read = loaded = rows_seen = 0
+    read = loaded = rows_seen = blocks_copied = 0
     rejected: list[tuple] = []
     blocks = _prepared_blocks(contract, path, encoding, width, index)
     # The file's line count (for the line-break test below) is taken while the blocks load.
     counter = ThreadPoolExecutor(1, thread_name_prefix="csv-lines")
     lines = counter.submit(_line_count, path)
     counter.shutdown(wait=False)
+    second: SecondWriter | None = None
     try:
         for n, good, data, pairs in _ahead(blocks):
             rows_seen += n
             if good:
-                with cur.copy(copy_sql) as copy:
-                    copy.write(data)
+                if second is None and blocks_copied and file_id is not None:
+                    second = SecondWriter(cur.connection, contract, file_id, copy_sql)
+                if second is None or not second.offer(data, good):
+                    with cur.copy(copy_sql) as copy:
+                        copy.write(data)
+                blocks_copied += 1
             read += good
             loaded += good
             if pairs:
@@ -512,8 +584,14 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows):
                 read += s_read
                 loaded += s_loaded
                 rejected += s_rejected
+        if rows_seen + 1 != lines.result():  # a quoted line break: row numbers would drift
+            raise NotColumnar("line breaks inside cells")
+        if second is not None:
+            second, helper = None, second
+            helper.commit()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # ragged, undecodable: row by row
         raise NotColumnar(str(exc)) from exc
-    if rows_seen + 1 != lines.result():  # a quoted line break: row numbers would drift
-        raise NotColumnar("line breaks inside cells")
+    finally:
+        if second is not None:
+            second.abandon()
     return read, loaded, rejected

@@ -9,7 +9,10 @@ Rules, per batch (``landing/<source>/<dataset>/<batch>/``):
 * a file that cannot be read fails the batch: its transaction rolls back, so earlier data stays
   exactly as it was, and the failure is recorded in ``raw.batches`` with the file and problem;
 * loads of one feed take turns (an advisory lock per raw table); readers of the table are never
-  kept waiting by a load.
+  kept waiting by a load;
+* rows are stored in ``raw_store.<feed>`` with a file id and shown by the view ``raw.<feed>``
+  once the load's ``raw.files`` rows commit, so a large file may be written over two
+  connections and still appear whole or not at all.
 """
 
 from __future__ import annotations
@@ -29,7 +32,13 @@ from psycopg import sql
 
 from workcomp.contracts import Contract
 from workcomp.ingest.csv_columnar import load_columnar
-from workcomp.ingest.lineage import COPIED_LINEAGE, LINEAGE_DEFAULTS, default_sql, set_lineage
+from workcomp.ingest.lineage import (
+    COPIED_LINEAGE,
+    FILE_ID_DEFAULT,
+    STORED_LINEAGE,
+    set_lineage,
+    view_sql,
+)
 from workcomp.ingest.readers import ROW_PROBLEM, FileUnreadable, open_delivered
 from workcomp.ingest.row_checks import row_problems
 from workcomp.ingest.values import CellError, canonical, to_text
@@ -92,58 +101,152 @@ def bootstrap(conn: psycopg.Connection) -> None:
             apply_roles(conn, from_env=False)
 
 
-def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
-    table = sql.Identifier("raw", contract.table)
+def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> bool:
+    """The feed's stored rows (``raw_store.<table>``) and its view (``raw.<table>``), with every
+    contract column; a table from the loader that stored lineage text per row is moved over.
+    Returns True when the stored table was already as the contract needs it, False when this
+    transaction made or altered it (other connections cannot write to it until it commits).
+
+    Called inside the load's transaction, holding the feed's load lock. Nothing is locked
+    when nothing changes: even ``create index if not exists`` would hold a lock that keeps
+    every other writer of the table out until the load commits."""
+    if _relkind(conn, "raw", contract.table) == "r":
+        _move_legacy_table(conn, contract)
+    store = sql.Identifier("raw_store", contract.table)
+    existed = _relkind(conn, "raw_store", contract.table) is not None
     conn.execute(
         sql.SQL(
-            "create table if not exists {} (_batch_id text not null default {},"
-            " _source_file text not null default {}, _row_number integer not null,"
-            " _loaded_at timestamptz not null default {})"
-        ).format(table, *(default_sql(c) for c in ("_batch_id", "_source_file", "_loaded_at")))
+            "create table if not exists {} (_file_id integer not null default {},"
+            " _row_number integer not null)"
+        ).format(store, sql.SQL(FILE_ID_DEFAULT))
     )
-    # One look at the table's columns: which exist, and which lineage column lacks its default.
-    columns = dict(
+    columns = _stored_columns(conn, contract.table)
+    # New contract columns arrive as nullable text. Only a missing one is added, and the view
+    # replaced only then: both lock out readers until the load commits.
+    missing = [c.name for c in contract.all_fields if c.name not in columns]
+    for name in missing:
         conn.execute(
-            "select column_name, column_default is null from information_schema.columns"
-            " where table_schema = 'raw' and table_name = %s",
+            sql.SQL("alter table {} add column {} text").format(store, sql.Identifier(name))
+        )
+    if missing or _relkind(conn, "raw", contract.table) is None:
+        delivered = [c for c in _stored_columns(conn, contract.table) if c not in STORED_LINEAGE]
+        conn.execute(view_sql(contract.table, delivered))
+    # Files are appended whole and their ids increase, so a block-range index finds a file's
+    # rows as well as a B-tree at a fraction of the cost of keeping it; monthly files arrive
+    # in month order, so the month's ranges stay narrow too.
+    wanted = {f"{contract.table}__file_brin": "_file_id"}
+    if contract.month_column:
+        wanted[f"{contract.table}__month_brin"] = contract.month_column
+    present = {
+        name
+        for (name,) in conn.execute(
+            "select indexname from pg_indexes where schemaname = 'raw_store' and tablename = %s",
             (contract.table,),
-        ).fetchall()
-    )
-    for column in LINEAGE_DEFAULTS:
-        if columns.get(column):  # a table made by an earlier loader, which sent them per row
+        )
+    }
+    for name, column in wanted.items():
+        if name not in present:
             conn.execute(
-                sql.SQL("alter table {} alter column {} set default {}").format(
-                    table, sql.Identifier(column), default_sql(column)
+                sql.SQL("create index {} on {} using brin ({})").format(
+                    sql.Identifier(name), store, sql.Identifier(column)
                 )
             )
-    # New contract columns arrive as nullable text. Only a missing one is added: ALTER TABLE
-    # locks out readers of the table until the load commits, even when it changes nothing.
-    for column in contract.all_fields:
-        if column.name not in columns:
-            conn.execute(
-                sql.SQL("alter table {} add column {} text").format(
-                    table, sql.Identifier(column.name)
-                )
-            )
-    # Batches are appended whole, so a block-range index finds a batch's rows as well as a
-    # B-tree at a fraction of the cost of keeping it (a B-tree made large loads 40% slower).
-    conn.execute(
-        sql.SQL("drop index if exists {}").format(
-            sql.Identifier("raw", f"{contract.table}__batch_idx")
+    return existed and not missing and wanted.keys() <= present
+
+
+def _relkind(conn, schema: str, name: str) -> str | None:
+    row = conn.execute(
+        "select c.relkind::text from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relname = %s",
+        (schema, name),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _stored_columns(conn, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'raw_store' and table_name = %s order by ordinal_position",
+            (table,),
         )
-    )
-    conn.execute(
-        sql.SQL("create index if not exists {} on {} using brin (_batch_id)").format(
-            sql.Identifier(f"{contract.table}__batch_brin"), table
+    ]
+
+
+LEGACY_LINEAGE = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
+
+
+def _move_legacy_table(conn, contract: Contract) -> None:
+    """A raw table whose rows carry their batch and file as text becomes stored rows with a
+    file id and a view: each (batch, file) gets a ``raw.files`` row, in the order they were
+    loaded, so the latest delivery stays the latest. Runs once per feed."""
+    legacy = sql.Identifier("raw", contract.table)
+    delivered = [
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw'"
+            " and table_name = %s order by ordinal_position",
+            (contract.table,),
         )
-    )
-    if contract.month_column:  # monthly files arrive in month order, so ranges stay narrow
+        if name not in LEGACY_LINEAGE
+    ]
+    files = conn.execute(
+        sql.SQL(
+            "select _batch_id, _source_file, min(_loaded_at) from {} group by 1, 2"
+            " order by 3, 1, 2"
+        ).format(legacy)
+    ).fetchall()
+    for batch_id, source_file, loaded_at in files:
         conn.execute(
-            sql.SQL("create index if not exists {} on {} using brin ({})").format(
-                sql.Identifier(f"{contract.table}__month_brin"), table,
-                sql.Identifier(contract.month_column),
-            )
-        )  # fmt: skip
+            "insert into raw.files (file_id, raw_table, batch_id, source_file, loaded_at)"
+            " values (nextval('raw.file_ids'), %s, %s, %s, %s)",
+            (contract.table, batch_id, source_file, loaded_at),
+        )
+    store = sql.Identifier("raw_store", contract.table)
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(n)) for n in delivered)
+    conn.execute(
+        sql.SQL(
+            "create table {} (_file_id integer not null default {},"
+            " _row_number integer not null{}{})"
+        ).format(store, sql.SQL(FILE_ID_DEFAULT), sql.SQL(", " if delivered else ""), columns)
+    )
+    names = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(n)) for n in delivered)
+    conn.execute(
+        sql.SQL(
+            "insert into {} select f.file_id, t._row_number{} from {} as t join raw.files as f"
+            " on f.raw_table = %s and f.batch_id = t._batch_id and f.source_file = t._source_file"
+            " order by f.file_id, t._row_number"
+        ).format(store, names, legacy),
+        (contract.table,),
+    )
+    try:
+        conn.execute(sql.SQL("drop table {}").format(legacy))
+    except psycopg.errors.DependentObjectsStillExist as exc:
+        raise BatchFailed(
+            f"raw.{contract.table} must become a view over raw_store.{contract.table}, but other"
+            f" objects read it ({exc.diag.message_detail or exc}); drop them, load again, and"
+            f" make them again over the view"
+        ) from exc
+    conn.execute(view_sql(contract.table, delivered))
+
+
+def sweep_unpublished(conn, contract: Contract) -> int:
+    """Delete the stored rows of files a dead load left unpublished (never visible in the
+    view); returns how many. Run holding the feed's load lock."""
+    store = sql.Identifier("raw_store", contract.table)
+    ids = [
+        file_id
+        for (file_id,) in conn.execute(
+            "delete from raw.unpublished_files where raw_table = %s returning file_id",
+            (contract.table,),
+        )
+    ]
+    if not ids or _relkind(conn, "raw_store", contract.table) is None:
+        return 0
+    return conn.execute(
+        sql.SQL("delete from {} where _file_id = any(%s)").format(store), (ids,)
+    ).rowcount
 
 
 def load_lock(contract: Contract) -> str:
@@ -254,19 +357,23 @@ def quarantine_original(cells: dict[str, object]) -> str:
     return json.dumps(original, ensure_ascii=False)
 
 
-def _load_file(cur, contract: Contract, batch_id: str, path: Path, set_based: bool = True):
+def _load_file(cur, contract: Contract, file_id: int, path: Path, set_based: bool = True,
+               second_writer: bool = False):  # fmt: skip
     """Load one file; returns (rows read, rows loaded, quarantine rows).
 
     A CSV goes columnar (``csv_columnar``) when Arrow reads it exactly as the csv module
-    would; workbooks, JSON Lines and other CSV files are checked row by row in Python.
+    would, over a second connection too when ``second_writer`` (the stored table was made
+    before this transaction); workbooks, JSON Lines and other CSV files are checked row by
+    row in Python.
     """
-    set_lineage(cur, batch_id, path.name)
+    set_lineage(cur, file_id)
     if set_based and path.suffix.lower() == ".csv":
 
         def slow_rows(rows):
             return _load_rows(cur, contract, rows, {})
 
-        result = load_columnar(cur, contract, path, slow_rows)
+        result = load_columnar(cur, contract, path, slow_rows,
+                               file_id if second_writer else None)  # fmt: skip
         if result is not None:
             return result
     delivered = open_delivered(path, contract)
@@ -282,11 +389,11 @@ def _load_file(cur, contract: Contract, batch_id: str, path: Path, set_based: bo
 
 
 def _load_rows(cur, contract, rows, form):
-    """Check ``(row_number, cells)`` pairs in Python; COPY the valid ones into raw (the batch
-    and file come from the lineage settings ``_load_file`` made)."""
+    """Check ``(row_number, cells)`` pairs in Python; COPY the valid ones into raw (the file
+    comes from the lineage setting ``_load_file`` made)."""
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin").format(
-        sql.Identifier("raw", contract.table),
+        sql.Identifier("raw_store", contract.table),
         sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
     )
     read = loaded = 0
@@ -340,9 +447,9 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path,
             # Loads of one feed take turns (a batch delivered twice at once must not load
             # twice); readers of the raw table are not kept waiting.
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (load_lock(contract),))
-            ensure_raw_table(conn, contract)
+            settled = ensure_raw_table(conn, contract)
             result = _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
-                                    set_based)  # fmt: skip
+                                    set_based, second_writer=settled)  # fmt: skip
         return result
     except (BatchFailed, FileUnreadable) as exc:
         _record_failure(conn, contract, batch_id, batch_dir, files, started, str(exc))
@@ -350,14 +457,32 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path,
 
 
 def _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
-                   set_based=True) -> BatchResult:  # fmt: skip
-    raw_table = sql.Identifier("raw", contract.table)
-    conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(raw_table), (batch_id,))
+                   set_based=True, second_writer=False) -> BatchResult:  # fmt: skip
+    store = sql.Identifier("raw_store", contract.table)
+    sweep_unpublished(conn, contract)
+    earlier = [
+        file_id
+        for (file_id,) in conn.execute(
+            "delete from raw.files where raw_table = %s and batch_id = %s returning file_id",
+            (contract.table, batch_id),
+        )
+    ]
+    if earlier:
+        conn.execute(sql.SQL("delete from {} where _file_id = any(%s)").format(store), (earlier,))
     conn.execute("delete from raw.quarantine where batch_id = %s", (batch_id,))
     read = loaded = 0
+    file_ids = []
     with conn.cursor() as cur:
         for path in files:
-            f_read, f_loaded, rejected = _load_file(cur, contract, batch_id, path, set_based)
+            # now(): every file of the batch has the load transaction's start as its load time.
+            (file_id,) = cur.execute(
+                "insert into raw.files (file_id, raw_table, batch_id, source_file)"
+                " values (nextval('raw.file_ids'), %s, %s, %s) returning file_id",
+                (contract.table, batch_id, path.name),
+            ).fetchone()
+            file_ids.append(file_id)
+            f_read, f_loaded, rejected = _load_file(cur, contract, file_id, path, set_based,
+                                                    second_writer)  # fmt: skip
             if path.name in promised and promised[path.name] != f_read:
                 raise BatchFailed(
                     f"{path.name}: {f_read} data rows read, the manifest promises "
@@ -370,8 +495,10 @@ def _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
             )
             read += f_read
             loaded += f_loaded
+    # Rows a helper connection wrote are published by this transaction's raw.files rows.
+    conn.execute("delete from raw.unpublished_files where file_id = any(%s)", (file_ids,))
     in_raw = conn.execute(
-        sql.SQL("select count(*) from {} where _batch_id = %s").format(raw_table), (batch_id,)
+        sql.SQL("select count(*) from {} where _file_id = any(%s)").format(store), (file_ids,)
     ).fetchone()[0]
     in_quarantine = conn.execute(
         "select count(*) from raw.quarantine where batch_id = %s", (batch_id,)
@@ -404,8 +531,11 @@ def _upsert_batch(conn, batch_id, contract, files, checksum, started, status,
 
 
 def _record_failure(conn, contract, batch_id, batch_dir, files, started, message) -> None:
-    """Log a failed delivery without touching a batch that loaded earlier."""
+    """Log a failed delivery without touching a batch that loaded earlier; rows its helper
+    connection had stored are deleted (they were never published)."""
     with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (load_lock(contract),))
+        sweep_unpublished(conn, contract)
         loaded_before = conn.execute(
             "select 1 from raw.batches where batch_id = %s and status = 'loaded'", (batch_id,)
         ).fetchone()

@@ -17,6 +17,7 @@ import yaml
 
 from workcomp import settings
 from workcomp.codelists import seed_values
+from workcomp.ingest.lineage import files_of_batches
 from workcomp.warehouse.connection import database_url
 
 DATASOURCE = "warehouse"
@@ -150,7 +151,7 @@ def _batch_asset(context, datasource, table: str, suite: str, batches: str):
     if any(asset.name == name for asset in datasource.assets):
         datasource.delete_asset(name)
     return datasource.add_query_asset(
-        name=name, query=f"select * from {table} where _batch_id = any({batches})"
+        name=name, query=f"select * from {table} where _file_id = any({files_of_batches(batches)})"
     )
 
 

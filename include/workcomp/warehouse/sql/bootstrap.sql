@@ -1,5 +1,6 @@
 -- Warehouse frame: schemas, batch log, quarantine and shared SQL functions. Idempotent.
 create schema if not exists raw;
+create schema if not exists raw_store;
 create schema if not exists staging;
 create schema if not exists intermediate;
 create schema if not exists marts;
@@ -27,6 +28,30 @@ create table if not exists raw.batches (
 );
 
 create index if not exists batches_content on raw.batches (source, dataset, sha256);
+
+-- One row per loaded file (已入库文件): the lineage every stored raw row points to by
+-- _file_id, instead of carrying its batch and file name itself. raw.<feed> is a view of
+-- raw_store.<feed> joined to this table, so a stored row is visible only once its file's row
+-- here has committed: a load may write its rows from several connections and still publish
+-- them at once. File ids increase in load order, so the highest is the latest delivery.
+create sequence if not exists raw.file_ids as integer;
+create table if not exists raw.files (
+    file_id      integer primary key,
+    raw_table    text not null,
+    batch_id     text not null,
+    source_file  text not null,
+    loaded_at    timestamptz not null default now()
+);
+create index if not exists files_batch on raw.files (batch_id);
+
+-- Files whose rows a helper connection has committed to raw_store but whose load has not yet
+-- published them in raw.files. A load that died leaves its ids here; the next load of the
+-- feed deletes those rows, which no view ever showed.
+create table if not exists raw.unpublished_files (
+    file_id    integer primary key,
+    raw_table  text not null,
+    since      timestamptz not null default now()
+);
 
 -- Rejected rows with their original cells and every reason; never silently dropped.
 create table if not exists raw.quarantine (

@@ -32,18 +32,22 @@ create schema if not exists reference;
 create schema if not exists marts_build;
 create schema if not exists audit_build;
 
-revoke all on schema public, raw, staging, intermediate, marts, audit, util, reference,
+revoke all on schema public, raw, raw_store, staging, intermediate, marts, audit, util, reference,
     marts_build, audit_build from public;
 revoke execute on all functions in schema util from public;
 alter default privileges revoke execute on functions from public;
 
--- loader: raw only.
-grant usage, create on schema raw to workcomp_loader;
-grant select, insert, update, delete on all tables in schema raw to workcomp_loader;
+-- loader: raw only (the views in raw and the rows they show, stored in raw_store).
+grant usage, create on schema raw, raw_store to workcomp_loader;
+grant select, insert, update, delete on all tables in schema raw, raw_store to workcomp_loader;
+grant usage on all sequences in schema raw to workcomp_loader;
 alter default privileges in schema raw
     grant select, insert, update, delete on tables to workcomp_loader;
+alter default privileges in schema raw_store
+    grant select, insert, update, delete on tables to workcomp_loader;
 
--- transformer: reads raw (and the person-key salt), owns what dbt builds.
+-- transformer: reads raw (and the person-key salt), owns what dbt builds. It reads raw rows
+-- through the raw.<feed> views only, never raw_store, where unpublished rows may lie.
 grant usage on schema raw, util to workcomp_transformer;
 grant select on all tables in schema raw, util to workcomp_transformer;
 grant execute on all functions in schema util to workcomp_transformer;
