@@ -22,6 +22,7 @@ a quoted line break, bytes that are not text) returns None; the caller reads it 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import threading
 from collections import deque
@@ -42,6 +43,8 @@ from workcomp.contracts import Column, Contract
 from workcomp.ingest.lineage import COPIED_LINEAGE, set_lineage
 from workcomp.ingest.readers import detect_encoding, read_header_index
 from workcomp.ingest.values import MAX_CELL_CHARS, current_date
+
+log = logging.getLogger(__name__)
 
 BLOCK_BYTES = 16 << 20  # rows are parsed, checked and sent in blocks of about this size
 _RIC_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
@@ -503,11 +506,15 @@ class SecondWriter:
                  copy_sql: sql.Composed):  # fmt: skip
         self.copy_sql = copy_sql
         self.conn = psycopg.connect(conn.info.dsn, password=conn.info.password)
-        self.conn.execute(
-            "insert into raw.unpublished_files (file_id, raw_table) values (%s, %s)",
-            (file_id, contract.table),
-        )
-        set_lineage(self.conn, file_id)
+        try:
+            self.conn.execute(
+                "insert into raw.unpublished_files (file_id, raw_table) values (%s, %s)",
+                (file_id, contract.table),
+            )
+            set_lineage(self.conn, file_id)
+        except BaseException:
+            self.conn.close()
+            raise
         self.blocks: queue.Queue = queue.Queue(1)  # one block waiting, one being copied
         self.error: BaseException | None = None
         self.rows = 0
@@ -553,6 +560,16 @@ class SecondWriter:
         self.conn.close()  # closing without commit rolls back
 
 
+def _second_writer(conn, contract, file_id, copy_sql) -> SecondWriter | None:
+    """A second writer, or None when the server takes no second connection (the file is then
+    copied over the load's own, as fast as one backend goes)."""
+    try:
+        return SecondWriter(conn, contract, file_id, copy_sql)
+    except psycopg.OperationalError as exc:
+        log.warning("copying %s over one connection: no second one (%s)", contract.table, exc)
+        return None
+
+
 def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id=None):
     names = [c.name for c in contract.all_fields]
     copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
@@ -572,7 +589,8 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id
             rows_seen += n
             if good:
                 if second is None and blocks_copied and file_id is not None:
-                    second = SecondWriter(cur.connection, contract, file_id, copy_sql)
+                    second = _second_writer(cur.connection, contract, file_id, copy_sql)
+                    file_id = None  # asked once per file, whether it could connect or not
                 if second is None or not second.offer(data, good):
                     with cur.copy(copy_sql) as copy:
                         copy.write(data)
