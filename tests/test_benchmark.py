@@ -16,7 +16,7 @@ def test_the_ingest_benchmark_runs_every_method_on_every_row(server_url):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Contributions ingest, 3,000 rows" in done.stdout
-    for method in ("copy", "pandas", "workcomp"):
+    for method in ("copy", "pandas", "workcomp", "workcomp-1"):
         assert f"  {method}: " in done.stdout, method
 
 

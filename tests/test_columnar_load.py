@@ -246,6 +246,7 @@ def test_a_large_file_is_written_over_two_connections_and_published_at_once(
     from workcomp.ingest import loader
 
     monkeypatch.setattr(csv_columnar, "BLOCK_BYTES", 64 << 10)  # about 700 rows a block
+    monkeypatch.setattr(csv_columnar, "FIRST_BLOCK_BYTES", 50_000)  # cut mid-row, at a line feed
     with warehouse.transaction():
         loader.ensure_raw_table(warehouse, CONTRIBUTIONS)
     second_rows, seen_midway = [], []
@@ -270,13 +271,18 @@ def test_a_large_file_is_written_over_two_connections_and_published_at_once(
     rows = f"select {names} from raw.{CONTRIBUTIONS.table} order by _row_number"
     both = warehouse.execute(rows).fetchall()
 
-    # The same file over one connection: the same rows.
-    monkeypatch.setattr(csv_columnar.SecondWriter, "offer", lambda self, data, rows: False)
+    # The same file over one connection, read without the small first block: the same rows.
+    monkeypatch.setenv("WORKCOMP_COPY_CONNECTIONS", "1")
+    monkeypatch.setattr(csv_columnar, "FIRST_BLOCK_BYTES", 1 << 30)
     warehouse.execute(f"truncate raw_store.{CONTRIBUTIONS.table}, raw.files, raw.quarantine,"
                       " raw.batches")  # fmt: skip
     load_batch(warehouse, CONTRIBUTIONS, batch)
     one = warehouse.execute(rows).fetchall()
     assert len(one) == 20_000 - dirty and one == both
+    assert len(second_rows) == 1  # no second connection this time
+    monkeypatch.setenv("WORKCOMP_COPY_CONNECTIONS", "3")
+    with pytest.raises(ValueError, match="WORKCOMP_COPY_CONNECTIONS must be 1 or 2"):
+        loader.copy_connections()
 
 
 def test_rows_a_failed_load_stored_are_never_shown_and_are_deleted(warehouse, tmp_path,

@@ -20,14 +20,18 @@ from workcomp.benchmark.province import province_cmd
 METHODS = {
     "copy": "raw COPY into an untyped table (the practical limit)",
     "pandas": "pandas.read_csv + DataFrame.to_sql (by hand)",
-    "workcomp": "workcomp loader (decode, validate, quarantine, COPY)",
+    "workcomp": "workcomp loader (decode, validate, quarantine, COPY over two connections)",
+    "workcomp-1": "the same loader copying over one connection (WORKCOMP_COPY_CONNECTIONS=1)",
 }
 
 
 def run_step(method: str, url: str, batch: Path) -> dict:
+    env = dict(os.environ)
+    if method == "workcomp-1":
+        method, env["WORKCOMP_COPY_CONNECTIONS"] = "workcomp", "1"
     done = subprocess.run(
         [sys.executable, "-m", "workcomp.benchmark.ingest_steps", method, url, str(batch)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, env=env,
     )  # fmt: skip
     lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
     if done.returncode != 0 or not lines:

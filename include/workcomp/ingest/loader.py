@@ -44,6 +44,16 @@ from workcomp.ingest.row_checks import row_problems
 from workcomp.ingest.values import CellError, canonical, to_text
 
 MANIFEST = "manifest.json"
+COPY_CONNECTIONS_ENV = "WORKCOMP_COPY_CONNECTIONS"
+
+
+def copy_connections() -> int:
+    """Connections a large CSV file is copied over: 2 (Postgres writes on two cores), or 1
+    where the server's connection budget is tight (``WORKCOMP_COPY_CONNECTIONS=1``)."""
+    value = os.environ.get(COPY_CONNECTIONS_ENV, "2")
+    if value not in ("1", "2"):
+        raise ValueError(f"{COPY_CONNECTIONS_ENV} must be 1 or 2, not {value!r}")
+    return int(value)
 
 
 class BatchFailed(Exception):
@@ -447,9 +457,10 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path,
             # Loads of one feed take turns (a batch delivered twice at once must not load
             # twice); readers of the raw table are not kept waiting.
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (load_lock(contract),))
-            settled = ensure_raw_table(conn, contract)
+            # A second connection can write only to a table committed before this transaction.
+            two = ensure_raw_table(conn, contract) and copy_connections() > 1
             result = _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
-                                    set_based, second_writer=settled)  # fmt: skip
+                                    set_based, second_writer=two)  # fmt: skip
         return result
     except (BatchFailed, FileUnreadable) as exc:
         _record_failure(conn, contract, batch_id, batch_dir, files, started, str(exc))
