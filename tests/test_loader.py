@@ -276,3 +276,34 @@ def test_a_load_keeps_other_loads_of_its_feed_waiting_but_not_readers(conn, fres
                                                  [f"{second},乙,150802,0610,12,2022-07-31\n"]))
     assert seen == {"rows": [(first,)], "load lock free": False}
     assert _count(conn, "select count(*) from raw.social_insurance__employers") == 2
+
+
+def test_a_column_the_contract_gains_is_added_to_the_stored_rows_and_the_view(conn, tmp_path):
+    """A feed whose contract gained a column: the next load adds it to the stored table and
+    to the view, the rows loaded before show it empty, and the view keeps its other columns."""
+    import dataclasses
+
+    without = dataclasses.replace(
+        EMPLOYERS, columns=tuple(c for c in EMPLOYERS.columns if c.name != "snapshot_date")
+    )
+    a, b = _codes(2, seed=9)
+    load_batch(conn, without, _employers_batch(tmp_path, "2022-08",
+                                               [f"{a},甲,150802,0610,10,2022-08-31\n"]))
+    assert "snapshot_date" not in _view_columns(conn)
+    load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2022-09",
+                                                 [f"{b},乙,150802,0610,11,2022-09-30\n"]))
+    assert _view_columns(conn)[-1] == "snapshot_date"
+    assert conn.execute(
+        "select credit_code, insured_count, snapshot_date from raw.social_insurance__employers"
+        " order by _file_id"
+    ).fetchall() == [(a, "10", None), (b, "11", "2022-09-30")]
+
+
+def _view_columns(conn):
+    return [
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw'"
+            " and table_name = 'social_insurance__employers' order by ordinal_position"
+        )
+    ]
