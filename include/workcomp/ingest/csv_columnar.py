@@ -515,8 +515,9 @@ def _ahead(items: Iterator, depth: int = 2) -> Iterator:
 
 
 class SecondWriter:
-    """A second connection that copies every other checked block, so Postgres writes the file
-    on two cores: one backend's COPY was what bounded a large load.
+    """A second connection that copies checked blocks beside the load's own, so Postgres can
+    write the file on two cores where the machine has cores to spare (on two cores the checks
+    and Postgres together keep both busy, and it changes nothing measurable).
 
     Its rows cannot be committed with the caller's transaction, so they are committed first,
     together with a ``raw.unpublished_files`` row, and stay invisible until the caller commits
@@ -627,7 +628,7 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id
         if rows_seen + 1 != lines.result():  # a quoted line break: row numbers would drift
             raise NotColumnar("line breaks inside cells")
         if second is not None:
-            second, helper = None, second
+            second, helper = None, second  # committed, so not abandoned below
             helper.commit()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # ragged, undecodable: row by row
         raise NotColumnar(str(exc)) from exc
