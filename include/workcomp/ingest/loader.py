@@ -120,27 +120,24 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> bool:
     Called inside the load's transaction, holding the feed's load lock. Nothing is locked
     when nothing changes: even ``create index if not exists`` would hold a lock that keeps
     every other writer of the table out until the load commits."""
-    if _relkind(conn, "raw", contract.table) == "r":
+    view = _relkind(conn, "raw", contract.table)
+    if view == "r":
         _move_legacy_table(conn, contract)
+        view = "v"
     store = sql.Identifier("raw_store", contract.table)
     existed = _relkind(conn, "raw_store", contract.table) is not None
-    conn.execute(
-        sql.SQL(
-            "create table if not exists {} (_file_id integer not null default {},"
-            " _row_number integer not null)"
-        ).format(store, sql.SQL(FILE_ID_DEFAULT))
-    )
-    columns = _stored_columns(conn, contract.table)
+    if not existed:
+        _create_store(conn, contract.table, [])
+    delivered = [c for c in _stored_columns(conn, contract.table) if c not in STORED_LINEAGE]
     # New contract columns arrive as nullable text. Only a missing one is added, and the view
     # replaced only then: both lock out readers until the load commits.
-    missing = [c.name for c in contract.all_fields if c.name not in columns]
+    missing = [c.name for c in contract.all_fields if c.name not in delivered]
     for name in missing:
         conn.execute(
             sql.SQL("alter table {} add column {} text").format(store, sql.Identifier(name))
         )
-    if missing or _relkind(conn, "raw", contract.table) is None:
-        delivered = [c for c in _stored_columns(conn, contract.table) if c not in STORED_LINEAGE]
-        conn.execute(view_sql(contract.table, delivered))
+    if missing or view is None:
+        conn.execute(view_sql(contract.table, delivered + missing))
     # Files are appended whole and their ids increase, so a block-range index finds a file's
     # rows as well as a B-tree at a fraction of the cost of keeping it; monthly files arrive
     # in month order, so the month's ranges stay narrow too.
@@ -171,6 +168,17 @@ def _relkind(conn, schema: str, name: str) -> str | None:
         (schema, name),
     ).fetchone()
     return row[0] if row else None
+
+
+def _create_store(conn, table: str, delivered: list[str]) -> None:
+    """``raw_store.<table>``: the file id, the line number and the delivered columns as text."""
+    columns = sql.SQL("").join(sql.SQL(", {} text").format(sql.Identifier(n)) for n in delivered)
+    conn.execute(
+        sql.SQL(
+            "create table {} (_file_id integer not null default {},"
+            " _row_number integer not null{})"
+        ).format(sql.Identifier("raw_store", table), sql.SQL(FILE_ID_DEFAULT), columns)
+    )
 
 
 def _stored_columns(conn, table: str) -> list[str]:
@@ -214,13 +222,7 @@ def _move_legacy_table(conn, contract: Contract) -> None:
             (contract.table, batch_id, source_file, loaded_at),
         )
     store = sql.Identifier("raw_store", contract.table)
-    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(n)) for n in delivered)
-    conn.execute(
-        sql.SQL(
-            "create table {} (_file_id integer not null default {},"
-            " _row_number integer not null{}{})"
-        ).format(store, sql.SQL(FILE_ID_DEFAULT), sql.SQL(", " if delivered else ""), columns)
-    )
+    _create_store(conn, contract.table, delivered)
     names = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(n)) for n in delivered)
     conn.execute(
         sql.SQL(
@@ -252,7 +254,7 @@ def sweep_unpublished(conn, contract: Contract) -> int:
             (contract.table,),
         )
     ]
-    if not ids or _relkind(conn, "raw_store", contract.table) is None:
+    if not ids:  # ids are marked only for a stored table that was committed
         return 0
     return conn.execute(
         sql.SQL("delete from {} where _file_id = any(%s)").format(store), (ids,)
