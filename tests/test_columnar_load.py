@@ -7,11 +7,13 @@ real Postgres."""
 import csv
 import io
 import random
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -334,3 +336,81 @@ def test_rows_a_failed_load_stored_are_never_shown_and_are_deleted(warehouse, tm
     assert (result.rows_loaded, dirty) == (100, 0)
     assert [warehouse.execute(q).fetchone()[0] for q in (stored, shown, unpublished)] == [
         100, 100, 0]  # fmt: skip
+
+
+def _mutations(rng: random.Random, valid: list[str], alphabet: str) -> list[str]:
+    """Each valid number, and copies with one character changed, two swapped, one dropped or
+    added, lower case, a full-width digit or a space: what typing and exports do to them."""
+    out = []
+    for number in valid:
+        i = rng.randrange(len(number))
+        j = min(i + 1, len(number) - 1)
+        swapped = list(number)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+        out += [
+            number,
+            number[:i] + rng.choice(alphabet) + number[i + 1 :],
+            "".join(swapped),
+            number[:i] + number[i + 1 :],
+            number + rng.choice(alphabet),
+            number.lower(),
+            number[:i] + chr(0xFF10 + int(number[i])) + number[i + 1 :]
+            if number[i].isdigit() else number,
+            number[:i] + " " + number[i + 1 :],
+        ]  # fmt: skip
+    return out
+
+
+def test_columnar_check_digits_agree_with_stdnum():
+    """Whole-column GB 11643 and GB 32100 checks say "valid" exactly where python-stdnum's
+    check characters and birth dates do, for a number already in its compact form (other
+    spellings go to the Python rules)."""
+    from stdnum.cn import ric, uscc
+    from stdnum.exceptions import InvalidComponent
+
+    from workcomp.codes import credit_code
+
+    rng = random.Random(11)
+    today = csv_columnar.current_date()
+    ids = []
+    for _ in range(3_000):
+        year, month, day = rng.randint(1890, today.year + 1), rng.randint(1, 13), rng.randint(1, 31)
+        born = f"{year}{month:02d}{day:02d}"  # some dates impossible, some in the future
+        body = f"{rng.randint(110000, 659999)}{born}{rng.randint(0, 999):03d}"
+        ids.append(body + ric.calc_check_digit(body + "0"))
+    ids = _mutations(rng, ids, "0123456789X")
+    _, ok = csv_columnar._resident_id(pa.array(ids), today)
+
+    def id_valid(number):  # the check character and the birth date (not the birth place)
+        if number != ric.compact(number) or not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+            return False
+        try:
+            born = ric.get_birth_date(number)
+        except InvalidComponent:
+            return False
+        return ric.calc_check_digit(number) == number[-1] and born.year >= 1900 and born <= today
+
+    expected = [id_valid(n) for n in ids]
+    assert sum(expected) > 2_000  # the valid ones and the mutations that stay valid
+    assert ok.tolist() == expected
+
+    codes = _mutations(rng, [credit_code(rng, "150802") for _ in range(3_000)],
+                       "0123456789ABCDEFGHJKLMNPQRTUWXYIOZSV")  # fmt: skip
+    _, ok = csv_columnar._uscc(pa.array(codes), today)
+    expected = [n == uscc.compact(n) and uscc.is_valid(n) for n in codes]
+    assert sum(expected) > 2_000
+    assert ok.tolist() == expected
+
+
+def test_the_line_count_is_pythons_across_read_boundaries(tmp_path):
+    """\\n, \\r\\n and a lone \\r, a \\r\\n cut by a read, a last line without its end: the count
+    of lines Python's universal newlines finds, whatever the read size."""
+    rng = random.Random(5)
+    for trial in range(200):
+        data = "".join(rng.choice(["a", "bc,d", "\n", "\r\n", "\r", "长"])
+                       for _ in range(rng.randint(0, 60))).encode()  # fmt: skip
+        path = tmp_path / f"{trial}.csv"
+        path.write_bytes(data)
+        expected = len(data.decode().splitlines())
+        for read_bytes in (1, 2, 3, 7, 1 << 22):
+            assert csv_columnar._line_count(path, read_bytes) == expected, (data, read_bytes)

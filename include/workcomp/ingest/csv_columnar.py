@@ -40,6 +40,7 @@ from psycopg import sql
 
 from workcomp.codelists import known_region_codes, seed_values
 from workcomp.contracts import Column, Contract
+from workcomp.ingest.huge_pages import without_huge_pages
 from workcomp.ingest.lineage import COPIED_LINEAGE, set_lineage
 from workcomp.ingest.readers import detect_encoding, read_header_index
 from workcomp.ingest.values import MAX_CELL_CHARS, current_date
@@ -103,13 +104,17 @@ def _ascii_matrix(values: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]
     return _fixed_width(values, width, ok), ok
 
 
-# Weighted sums as float32 matrix products (BLAS): exact, since no check-digit sum reaches
-# 10,000 (float32 holds every integer below 2**24), and several times faster than numpy's
-# integer matmul. The birth date's eight digits need float64.
-_RIC_WEIGHTS_F = _RIC_WEIGHTS.astype(np.float32)
-_USCC_WEIGHTS_F = _USCC_WEIGHTS.astype(np.float32)
-_BIRTH_PLACES = 10.0 ** np.arange(7, -1, -1)  # YYYYMMDD from its eight digits
 _USCC_VALUE_U8 = np.where(_USCC_VALUE < 0, 255, _USCC_VALUE).astype(np.uint8)
+
+
+def _weighted_sum(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each row's sum of column times weight, one column at a time. Not a matrix product:
+    numpy hands those to OpenBLAS, whose threads then spin on the cores the load and Postgres
+    need (a tenth of a load's CPU in a profile)."""
+    total = np.zeros(len(matrix), dtype=np.uint32)
+    for i, weight in enumerate(weights):
+        total += matrix[:, i] * np.uint32(weight)  # uint32 holds 255 x every weight summed
+    return total
 
 
 def _resident_id(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray]:
@@ -117,9 +122,8 @@ def _resident_id(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray
     digits = m[:, :17] - np.uint8(48)  # a byte below '0' wraps past 9
     last = m[:, 17]
     ok &= (digits <= 9).all(axis=1) & ((last - np.uint8(48) <= 9) | (last == ord("X")))
-    total = (digits.astype(np.float32) @ _RIC_WEIGHTS_F).astype(np.int64)
-    ok &= _RIC_CHECK[total % 11] == last
-    born = (digits[:, 6:14].astype(np.float64) @ _BIRTH_PLACES).astype(np.int64)
+    ok &= _RIC_CHECK[_weighted_sum(digits, _RIC_WEIGHTS) % 11] == last
+    born = _digits(m, 6, 14)
     ok &= _valid_ymd(born // 10000, born // 100 % 100, born % 100)
     ok &= (born >= 19000101) & (born <= int(today.strftime("%Y%m%d")))
     return values, ok
@@ -129,7 +133,7 @@ def _uscc(values: pa.Array, today: dt.date) -> tuple[pa.Array, np.ndarray]:
     m, ok = _ascii_matrix(values, 18)
     v = _USCC_VALUE_U8[m]  # 255 for a character outside the code's alphabet
     ok &= (v[:, :8] <= 9).all(axis=1) & (v[:, 8:] < 31).all(axis=1)
-    total = (v[:, :17].astype(np.float32) @ _USCC_WEIGHTS_F).astype(np.int64)
+    total = _weighted_sum(v, _USCC_WEIGHTS).astype(np.int64)
     ok &= (31 - total % 31) % 31 == v[:, 17]
     return values, ok
 
@@ -326,22 +330,26 @@ def check_block(contract: Contract, block: pa.RecordBatch, index: dict[str, int]
 # --- reading and loading --------------------------------------------------------------------
 
 
-def _line_count(path: Path) -> int:
+def _line_count(path: Path, read_bytes: int = 1 << 22) -> int:
     """Lines as Python's csv module numbers them (newline="": \\n, \\r\\n and a lone \\r)."""
-    lines, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
+    lines, last = 0, 10
+    # One buffer and one mask, reused: fresh ones for every read were pages the kernel had to
+    # clear each time (a province's month is hundreds of MB).
+    buffer = bytearray(read_bytes)
+    octets = np.frombuffer(buffer, dtype=np.uint8)
+    mask = np.empty(len(buffer), dtype=bool)
+    with open(path, "rb", buffering=0) as fh:
+        while size := fh.readinto(buffer):
+            chunk, found = octets[:size], mask[:size]
             # numpy compares bytes several times faster than bytes.count scans for one byte.
-            octets = np.frombuffer(chunk, dtype=np.uint8)
-            lines += int(np.count_nonzero(octets == 10))
-            if b"\r" in chunk:
-                carriage = octets == 13
-                lines += int(np.count_nonzero(carriage))
-                lines -= int(np.count_nonzero(carriage[:-1] & (octets[1:] == 10)))  # \r\n
-            if last == b"\r" and chunk[:1] == b"\n":
+            lines += int(np.count_nonzero(np.equal(chunk, 10, out=found)))
+            if buffer.find(b"\r", 0, size) >= 0:
+                lines += int(np.count_nonzero(np.equal(chunk, 13, out=found)))
+                lines -= int(np.count_nonzero(found[:-1] & (chunk[1:] == 10)))  # \r\n
+            if last == 13 and chunk[0] == 10:
                 lines -= 1  # a \r\n split across two reads
-            last = chunk[-1:]
-    return lines + (last not in (b"\n", b"\r"))
+            last = int(chunk[-1])
+    return lines + (last not in (10, 13))
 
 
 # Cell types that are mostly distinct per row; every other contract column repeats (periods,
@@ -410,7 +418,8 @@ def load_columnar(cur, contract: Contract, path: Path, slow_rows,
         encoding = "utf-8"  # Arrow drops a UTF-8 byte order mark itself
     conn = cur.connection
     try:
-        with conn.transaction():  # a savepoint: a file handed back leaves nothing behind
+        # A savepoint: a file handed back leaves nothing behind.
+        with without_huge_pages(), conn.transaction():
             return _load_blocks(cur, contract, path, encoding,
                                 len(header), index, slow_rows, file_id)  # fmt: skip
     except NotColumnar:
