@@ -307,3 +307,32 @@ def _view_columns(conn):
             " and table_name = 'social_insurance__employers' order by ordinal_position"
         )
     ]
+
+
+@pytest.mark.parametrize("set_based", [True, False])
+def test_rows_the_database_does_not_store_fail_the_batch_and_keep_the_earlier_load(
+    conn, tmp_path, set_based
+):
+    """A trigger that drops one row in three on its way into the stored table: Postgres
+    reports fewer rows stored than were sent, and the batch fails with the counts, whether
+    the file went columnar or row by row; the earlier load stays as it was."""
+    codes = _codes(30, seed=8)
+    line = "{},甲,150802,0610,10,2021-12-31\n"
+    load_batch(conn, EMPLOYERS, _employers_batch(tmp_path, "2021-11", [line.format(codes[0])]))
+    conn.execute("""
+        create function pg_temp.eat_rows() returns trigger language plpgsql as $$
+        begin return case when new._row_number % 3 = 0 then null else new end; end $$""")
+    conn.execute("create trigger eat_rows before insert on raw_store.social_insurance__employers"
+                 " for each row execute function pg_temp.eat_rows()")  # fmt: skip
+    batch = _employers_batch(tmp_path, "2021-12", [line.format(c) for c in codes])
+    lost = r"rows do not reconcile: 30 rows sent to raw_store\.social_insurance__employers.*, 20 st"
+    with pytest.raises(BatchFailed, match=lost):
+        load_batch(conn, EMPLOYERS, batch, set_based=set_based)
+    conn.execute("drop trigger eat_rows on raw_store.social_insurance__employers")
+    assert conn.execute(
+        "select _batch_id, credit_code from raw.social_insurance__employers"
+    ).fetchall() == [("social_insurance/employers/2021-11", codes[0])]
+    status = conn.execute(
+        "select status, message from raw.batches where batch_id like '%2021-12'"
+    ).fetchone()
+    assert status[0] == "failed" and "30 rows sent" in status[1] and "20 stored" in status[1]

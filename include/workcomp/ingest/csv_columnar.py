@@ -43,6 +43,7 @@ from workcomp.contracts import Column, Contract
 from workcomp.ingest.huge_pages import without_huge_pages
 from workcomp.ingest.lineage import COPIED_LINEAGE, set_lineage
 from workcomp.ingest.readers import detect_encoding, read_header_index
+from workcomp.ingest.stored_rows import check_stored
 from workcomp.ingest.values import MAX_CELL_CHARS, current_date
 
 log = logging.getLogger(__name__)
@@ -535,8 +536,9 @@ class SecondWriter:
     next load of the feed deletes them (``loader.sweep_unpublished``)."""
 
     def __init__(self, conn: psycopg.Connection, contract: Contract, file_id: int,
-                 copy_sql: sql.Composed):  # fmt: skip
-        self.copy_sql = copy_sql
+                 copy_sql: sql.Composed, path: Path):  # fmt: skip
+        self.copy_sql, self.path = copy_sql, path
+        self.stored_table = f"raw_store.{contract.table}"
         self.conn = psycopg.connect(conn.info.dsn, password=conn.info.password)
         try:
             self.conn.execute(
@@ -559,9 +561,10 @@ class SecondWriter:
             if self.error is not None:
                 continue  # drain: the caller learns of the error when it finishes
             try:
-                with self.conn.cursor().copy(self.copy_sql) as copy:
+                cursor = self.conn.cursor()
+                with cursor.copy(self.copy_sql) as copy:
                     copy.write(data)
-                self.rows += rows
+                self.rows += check_stored(cursor, rows, f"{self.stored_table} ({self.path.name})")
             except BaseException as exc:
                 self.error = exc
 
@@ -592,11 +595,11 @@ class SecondWriter:
         self.conn.close()  # closing without commit rolls back
 
 
-def _second_writer(conn, contract, file_id, copy_sql) -> SecondWriter | None:
+def _second_writer(conn, contract, file_id, copy_sql, path) -> SecondWriter | None:
     """A second writer, or None when the server takes no second connection (the file is then
     copied over the load's own, as fast as one backend goes)."""
     try:
-        return SecondWriter(conn, contract, file_id, copy_sql)
+        return SecondWriter(conn, contract, file_id, copy_sql, path)
     except psycopg.OperationalError as exc:
         log.warning("copying %s over one connection: no second one (%s)", contract.table, exc)
         return None
@@ -621,11 +624,12 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id
             rows_seen += n
             if good:
                 if second is None and blocks_copied and file_id is not None:
-                    second = _second_writer(cur.connection, contract, file_id, copy_sql)
+                    second = _second_writer(cur.connection, contract, file_id, copy_sql, path)
                     file_id = None  # asked once per file, whether it could connect or not
                 if second is None or not second.offer(data, good):
                     with cur.copy(copy_sql) as copy:
                         copy.write(data)
+                    check_stored(cur, good, f"raw_store.{contract.table} ({path.name})")
                 blocks_copied += 1
             read += good
             loaded += good

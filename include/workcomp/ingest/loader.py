@@ -2,7 +2,8 @@
 
 Rules, per batch (``landing/<source>/<dataset>/<batch>/``):
 
-* rows read = rows loaded + rows quarantined, checked against the database after the load;
+* rows read = rows loaded + rows quarantined: each COPY is held to the rows Postgres reports it
+  stored, and the quarantine is counted in the database after the load;
 * a batch already loaded with the same content (sha256 of its files) is skipped, and so is
   the same content delivered again under another batch name;
 * a batch delivered again with different content replaces the earlier load as a whole;
@@ -41,6 +42,7 @@ from workcomp.ingest.lineage import (
 )
 from workcomp.ingest.readers import ROW_PROBLEM, FileUnreadable, open_delivered
 from workcomp.ingest.row_checks import row_problems
+from workcomp.ingest.stored_rows import RowsNotStored, check_stored
 from workcomp.ingest.values import CellError, canonical, to_text
 
 MANIFEST = "manifest.json"
@@ -426,6 +428,7 @@ def _load_rows(cur, contract, rows, form):
                 continue
             copy.write_row((row_number, *values, *form.values()))
             loaded += 1
+    check_stored(cur, loaded, f"raw_store.{contract.table}")
     return read, loaded, rejected
 
 
@@ -464,7 +467,7 @@ def load_batch(conn: psycopg.Connection, contract: Contract, batch_dir: Path,
             result = _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
                                     set_based, second_writer=two)  # fmt: skip
         return result
-    except (BatchFailed, FileUnreadable) as exc:
+    except (BatchFailed, FileUnreadable, RowsNotStored) as exc:
         _record_failure(conn, contract, batch_id, batch_dir, files, started, str(exc))
         raise BatchFailed(f"batch {batch_id} failed: {exc}") from exc
 
@@ -501,28 +504,29 @@ def _replace_batch(conn, contract, batch_id, files, promised, checksum, started,
                     f"{path.name}: {f_read} data rows read, the manifest promises "
                     f"{promised[path.name]}"
                 )
-            cur.executemany(
-                "insert into raw.quarantine (batch_id, source, dataset, source_file, row_number,"
-                " original, reasons) values (%s, %s, %s, %s, %s, %s, %s)",
-                [(batch_id, contract.source, contract.dataset, path.name, *r) for r in rejected],
-            )
+            with cur.copy(
+                "copy raw.quarantine (batch_id, source, dataset, source_file, row_number,"
+                " original, reasons) from stdin"
+            ) as copy:
+                for rejected_row in rejected:
+                    copy.write_row((batch_id, contract.source, contract.dataset, path.name,
+                                    *rejected_row))  # fmt: skip
             read += f_read
             loaded += f_loaded
     # Rows a helper connection wrote are published by this transaction's raw.files rows.
     conn.execute("delete from raw.unpublished_files where file_id = any(%s)", (file_ids,))
-    in_raw = conn.execute(
-        sql.SQL("select count(*) from {} where _file_id = any(%s)").format(store), (file_ids,)
-    ).fetchone()[0]
+    # Every COPY was held to the rows it was sent (check_stored), so ``loaded`` is what
+    # Postgres stored; the quarantine is counted where it lies.
     in_quarantine = conn.execute(
         "select count(*) from raw.quarantine where batch_id = %s", (batch_id,)
     ).fetchone()[0]
-    if in_raw != loaded or read != in_raw + in_quarantine:
+    if read != loaded + in_quarantine:
         raise BatchFailed(
-            f"rows do not reconcile: read {read}, in raw {in_raw}, quarantined {in_quarantine}"
+            f"rows do not reconcile: read {read}, stored {loaded}, quarantined {in_quarantine}"
         )
     _upsert_batch(conn, batch_id, contract, files, checksum, started,
-                  "loaded", read, in_raw, in_quarantine, None)  # fmt: skip
-    return BatchResult(batch_id, "loaded", read, in_raw, in_quarantine)
+                  "loaded", read, loaded, in_quarantine, None)  # fmt: skip
+    return BatchResult(batch_id, "loaded", read, loaded, in_quarantine)
 
 
 def _upsert_batch(conn, batch_id, contract, files, checksum, started, status,
