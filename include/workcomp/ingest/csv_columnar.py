@@ -28,6 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -273,9 +274,9 @@ def column_check(column: Column) -> Callable:
             "text": _text}.get(kind, _never)  # fmt: skip
 
 
-def _row_rules(contract: Contract, canonical: dict[str, pa.Array]) -> np.ndarray:
+def _row_rules(contract: Contract, checked: dict[str, Checked], n: int) -> np.ndarray:
     """The contract's cross-field rules (row_checks.RULES) over canonical columns."""
-    n = len(next(iter(canonical.values())))
+    canonical = {name: column.rows() for name, column in checked.items()}
     ok = np.ones(n, dtype=bool)
     for check in contract.checks:
         if check["rule"] == "sex_matches_id":
@@ -296,17 +297,33 @@ def _row_rules(contract: Contract, canonical: dict[str, pa.Array]) -> np.ndarray
     return ok
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A column's canonical text: one value per distinct cell and each row's index into them
+    (a dictionary-encoded column), or one value per row."""
+
+    text: pa.Array
+    indices: pa.Array | None = None
+
+    def rows(self, keep: pa.Array | None = None) -> pa.Array:
+        """Every row's text, or only the rows ``keep`` marks: the dropped rows' text is never
+        built (most of a block is kept, and its rows are built once)."""
+        if self.indices is None:
+            return self.text if keep is None else self.text.filter(keep)
+        return self.text.take(self.indices if keep is None else self.indices.filter(keep))
+
+
 def check_block(contract: Contract, block: pa.RecordBatch, index: dict[str, int],
-                today: dt.date) -> tuple[dict[str, pa.Array], np.ndarray]:  # fmt: skip
+                today: dt.date) -> tuple[dict[str, Checked], np.ndarray]:  # fmt: skip
     """Canonical columns and the mask of rows certainly valid (blank optional cells are null)."""
     n = block.num_rows
     ok = np.ones(n, dtype=bool)
     any_filled = np.zeros(n, dtype=bool)
-    canonical: dict[str, pa.Array] = {}
+    checked: dict[str, Checked] = {}
     for column in contract.columns:
         pos = index.get(column.name)
         if pos is None:
-            canonical[column.name] = pa.nulls(n, pa.string())
+            checked[column.name] = Checked(pa.nulls(n, pa.string()))
             ok &= not column.required
             continue
         values = block.column(pos)
@@ -316,16 +333,18 @@ def check_block(contract: Contract, block: pa.RecordBatch, index: dict[str, int]
         text, valid = column_check(column)(distinct, today)
         text = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
         valid = np.where(blank, not column.required, valid)
-        if distinct is not values:
+        if distinct is values:
+            checked[column.name] = Checked(text)
+        else:
             rows = values.indices.to_numpy(zero_copy_only=False)
-            text, valid, blank = text.take(values.indices), valid[rows], blank[rows]
-        canonical[column.name] = text
+            valid, blank = valid[rows], blank[rows]
+            checked[column.name] = Checked(text, values.indices)
         any_filled |= ~blank
         ok &= valid
     ok &= any_filled  # a row of blank contract cells: Python decides whether it is a row
     if contract.checks:
-        ok &= _row_rules(contract, canonical)
-    return canonical, ok
+        ok &= _row_rules(contract, checked, n)
+    return checked, ok
 
 
 # --- reading and loading --------------------------------------------------------------------
@@ -427,19 +446,30 @@ def load_columnar(cur, contract: Contract, path: Path, slow_rows,
         return None
 
 
-def _csv_bytes(table: pa.Table) -> pa.Buffer:
+# Types whose checked text never holds a comma, a quote or a line break, nor is empty.
+_UNQUOTED_TYPES = frozenset({"resident_id", "uscc", "month", "date", "decimal", "integer",
+                             "region_code", "industry_code"})  # fmt: skip
+_NEEDS_QUOTES = r'^$|[,"\r\n]'  # an empty string would read back as NULL unless quoted
+
+
+def _csv_bytes(columns: list[pa.Array], quotable: list[pa.Array]) -> pa.Buffer:
     """Rows as CSV for COPY. Checked codes, numbers and dates never need quotes, and leaving
-    them out makes the stream a tenth smaller; Arrow refuses to write a value that would need
-    them (free text with a comma or a quote), and then the block is written quoted."""
-    for style in ("none", "needed"):
-        sink = pa.BufferOutputStream()
-        try:
-            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
-                                                            quoting_style=style))  # fmt: skip
-        except pa.ArrowInvalid:
-            continue
-        return sink.getvalue()
-    raise AssertionError("unreachable: quoted CSV always writes")
+    them out makes the stream a tenth smaller: while no value in ``quotable`` (the columns
+    that could hold one) needs quotes, each row is its cells joined by commas, in one pass
+    over the columns; otherwise Arrow's writer quotes what needs it."""
+    if not any(pc.any(pc.match_substring_regex(c, _NEEDS_QUOTES)).as_py() for c in quotable):
+        *cells, last = columns
+        ended = pc.binary_join_element_wise(last, "\n", "", null_handling="replace",
+                                            null_replacement="")  # fmt: skip
+        rows = pc.binary_join_element_wise(*cells, ended, ",", null_handling="replace",
+                                           null_replacement="")  # fmt: skip
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
+        start, stop = offsets[rows.offset], offsets[rows.offset + len(rows)]
+        return rows.buffers()[2][int(start) : int(stop)]
+    sink = pa.BufferOutputStream()
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
+    return sink.getvalue()
 
 
 CHECK_THREADS = 2  # blocks checked at once: Arrow and numpy release the GIL while they work
@@ -448,25 +478,26 @@ CHECK_THREADS = 2  # blocks checked at once: Arrow and numpy release the GIL whi
 def _prepare_block(contract, block, first_row, index, today):
     """One block: (rows, valid rows, CSV bytes of the valid rows for COPY, the other rows as
     ``(row_number, cells)`` pairs for the Python rules)."""
-    names = [c.name for c in contract.all_fields]
     n = block.num_rows
-    numbers = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
-    canonical, ok = check_block(contract, block, index, today)
-    keep = pa.array(ok)
-    good = pa.table(
-        [numbers, *(canonical[c.name] for c in contract.columns),
-         *(pa.nulls(n, pa.string()) for _ in contract.form_fields)],
-        names=[*COPIED_LINEAGE, *names],
-    ).filter(keep)  # fmt: skip
-    data = _csv_bytes(good)
+    numbers = np.arange(first_row, first_row + n, dtype=np.int64)
+    checked, ok = check_block(contract, block, index, today)
+    good = int(np.count_nonzero(ok))
+    keep = None if good == n else pa.array(ok)
+    columns = [
+        pc.cast(pa.array(numbers if keep is None else numbers[ok]), pa.string()),
+        *(checked[c.name].rows(keep) for c in contract.columns),
+        *(pa.nulls(good, pa.string()) for _ in contract.form_fields),
+    ]  # fmt: skip
+    quotable = [checked[c.name].text for c in contract.columns if c.type not in _UNQUOTED_TYPES]
+    data = _csv_bytes(columns, quotable) if good else b""
     pairs = []
-    if good.num_rows < n:
+    if keep is not None:
         dropped = pc.invert(keep)
-        for number, row in zip(numbers.filter(dropped).to_pylist(),
-                               block.filter(dropped).to_pylist(), strict=True):  # fmt: skip
+        for number, row in zip(numbers[~ok].tolist(), block.filter(dropped).to_pylist(),
+                               strict=True):  # fmt: skip
             if any(v.strip() for v in row.values()):  # a line of blank cells is no row
                 pairs.append((number, {name: row[f"c{pos}"] for name, pos in index.items()}))
-    return n, good.num_rows, data, pairs
+    return n, good, data, pairs
 
 
 def _prepared_blocks(contract, path, encoding, width, index):
