@@ -141,10 +141,11 @@ def test_a_clean_province_style_file_goes_columnar_and_keeps_every_value(warehou
 
     ensure_raw_table(warehouse, CONTRIBUTIONS)
     with warehouse.transaction(), warehouse.cursor() as cur:
-        _probe_file(cur, CONTRIBUTIONS, path.name)
+        file_id = _probe_file(cur, CONTRIBUTIONS, path.name)
         taken = csv_columnar.load_columnar(
             cur, CONTRIBUTIONS, path,
             lambda pairs: (len(list(pairs)), 0, []),  # leftovers counted, not loaded
+            file_id,
         )  # fmt: skip
         in_raw = warehouse.execute(f"select count(*) from raw.{CONTRIBUTIONS.table}").fetchone()
         assert taken == (5_000, 5_000 - dirty, [])
@@ -178,10 +179,11 @@ def test_files_arrow_would_read_differently_go_row_by_row(warehouse, tmp_path):
         path = tmp_path / f"{random.randrange(10**9)}.csv"
         path.write_bytes(data)
         with warehouse.transaction(), warehouse.cursor() as cur:
-            _probe_file(cur, CONTRIBUTIONS, path.name)
+            file_id = _probe_file(cur, CONTRIBUTIONS, path.name)
             assert csv_columnar.load_columnar(
                 cur, CONTRIBUTIONS, path,
                 lambda pairs: (0, 0, []),
+                file_id,
             ) is None  # fmt: skip
             in_raw = "select count(*) from raw.social_insurance__contributions"
             assert warehouse.execute(in_raw).fetchone()[0] == 0

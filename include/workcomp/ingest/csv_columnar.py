@@ -42,7 +42,7 @@ from psycopg import sql
 from workcomp.codelists import known_region_codes, seed_values
 from workcomp.contracts import Column, Contract
 from workcomp.ingest.huge_pages import without_huge_pages
-from workcomp.ingest.lineage import COPIED_LINEAGE, set_lineage
+from workcomp.ingest.lineage import STORED_LINEAGE
 from workcomp.ingest.readers import detect_encoding, read_header_index
 from workcomp.ingest.stored_rows import check_stored
 from workcomp.ingest.values import MAX_CELL_CHARS, current_date
@@ -423,15 +423,16 @@ def _blocks(path: Path, encoding: str, width: int,
         yield from reader(source, 0)
 
 
-def load_columnar(cur, contract: Contract, path: Path, slow_rows,
-                  file_id: int | None = None) -> tuple[int, int, list] | None:  # fmt: skip
-    """Load ``path``; returns (read, loaded, quarantine rows) as the row loader does, or None
+def load_columnar(cur, contract: Contract, path: Path, slow_rows, file_id: int,
+                  second_writer: bool = False) -> tuple[int, int, list] | None:  # fmt: skip
+    """Load ``path`` as the file ``file_id`` (its ``raw.files`` row, published by the caller's
+    transaction); returns (read, loaded, quarantine rows) as the row loader does, or None
     when the file must be read row by row (nothing of it is then left in ``raw``).
 
     ``slow_rows(pairs)`` checks ``(row_number, cells)`` pairs in Python and writes the valid
-    ones to ``raw`` itself, returning (read, loaded, quarantine rows). With ``file_id`` (the
-    file's ``raw.files`` row, published by the caller's transaction), a file of more than one
-    block is copied over a second connection as well (see ``SecondWriter``)."""
+    ones to ``raw`` itself, returning (read, loaded, quarantine rows). With ``second_writer``,
+    a file of more than one block is copied over a second connection as well (see
+    ``SecondWriter``)."""
     encoding = detect_encoding(path)
     header, index = read_header_index(path, contract, encoding)
     if encoding == "utf-8-sig":
@@ -440,8 +441,8 @@ def load_columnar(cur, contract: Contract, path: Path, slow_rows,
     try:
         # A savepoint: a file handed back leaves nothing behind.
         with without_huge_pages(), conn.transaction():
-            return _load_blocks(cur, contract, path, encoding,
-                                len(header), index, slow_rows, file_id)  # fmt: skip
+            return _load_blocks(cur, contract, path, encoding, len(header), index, slow_rows,
+                                file_id, second_writer)  # fmt: skip
     except NotColumnar:
         return None
 
@@ -452,7 +453,7 @@ _UNQUOTED_TYPES = frozenset({"resident_id", "uscc", "month", "date", "decimal", 
 _NEEDS_QUOTES = r'^$|[,"\r\n]'  # an empty string would read back as NULL unless quoted
 
 
-def _csv_bytes(columns: list[pa.Array], quotable: list[pa.Array]) -> pa.Buffer:
+def _csv_bytes(columns: list[pa.Array | pa.Scalar], quotable: list[pa.Array]) -> pa.Buffer:
     """Rows as CSV for COPY. Checked codes, numbers and dates never need quotes, and leaving
     them out makes the stream a tenth smaller: while no value in ``quotable`` (the columns
     that could hold one) needs quotes, each row is its cells joined by commas, in one pass
@@ -466,6 +467,9 @@ def _csv_bytes(columns: list[pa.Array], quotable: list[pa.Array]) -> pa.Buffer:
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
         start, stop = offsets[rows.offset], offsets[rows.offset + len(rows)]
         return rows.buffers()[2][int(start) : int(stop)]
+    rows = len(columns[-1])
+    columns = [pa.array([c.as_py()] * rows, c.type) if isinstance(c, pa.Scalar) else c
+               for c in columns]  # fmt: skip
     sink = pa.BufferOutputStream()
     table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
     pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
@@ -475,7 +479,7 @@ def _csv_bytes(columns: list[pa.Array], quotable: list[pa.Array]) -> pa.Buffer:
 CHECK_THREADS = 2  # blocks checked at once: Arrow and numpy release the GIL while they work
 
 
-def _prepare_block(contract, block, first_row, index, today):
+def _prepare_block(contract, block, first_row, index, today, file_id):
     """One block: (rows, valid rows, CSV bytes of the valid rows for COPY, the other rows as
     ``(row_number, cells)`` pairs for the Python rules)."""
     n = block.num_rows
@@ -484,6 +488,7 @@ def _prepare_block(contract, block, first_row, index, today):
     good = int(np.count_nonzero(ok))
     keep = None if good == n else pa.array(ok)
     columns = [
+        pa.scalar(str(file_id)),
         pc.cast(pa.array(numbers if keep is None else numbers[ok]), pa.string()),
         *(checked[c.name].rows(keep) for c in contract.columns),
         *(pa.nulls(good, pa.string()) for _ in contract.form_fields),
@@ -500,7 +505,7 @@ def _prepare_block(contract, block, first_row, index, today):
     return n, good, data, pairs
 
 
-def _prepared_blocks(contract, path, encoding, width, index):
+def _prepared_blocks(contract, path, encoding, width, index, file_id):
     """Prepared blocks in file order, ``CHECK_THREADS`` checked at once."""
     today = current_date()
     repeating = frozenset(index[c.name] for c in contract.columns
@@ -509,7 +514,8 @@ def _prepared_blocks(contract, path, encoding, width, index):
         pending: deque[Future] = deque()
         first_row = 2  # the header is line 1
         for block in _blocks(path, encoding, width, repeating):
-            pending.append(pool.submit(_prepare_block, contract, block, first_row, index, today))
+            pending.append(pool.submit(_prepare_block, contract, block, first_row, index, today,
+                                       file_id))  # fmt: skip
             first_row += block.num_rows
             # A checked block goes to COPY at once; memory stays a few blocks, whatever the file.
             while pending and (len(pending) > CHECK_THREADS or pending[0].done()):
@@ -576,7 +582,6 @@ class SecondWriter:
                 "insert into raw.unpublished_files (file_id, raw_table) values (%s, %s)",
                 (file_id, contract.table),
             )
-            set_lineage(self.conn, file_id)
         except BaseException:
             self.conn.close()
             raise
@@ -636,15 +641,18 @@ def _second_writer(conn, contract, file_id, copy_sql, path) -> SecondWriter | No
         return None
 
 
-def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id=None):
+def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id,
+                 second_writer=False):  # fmt: skip
     names = [c.name for c in contract.all_fields]
+    # The file id travels in every row: Postgres spent about a sixth more on a COPY filling it
+    # from the column default (a setting read for each row) than on reading it.
     copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
         sql.Identifier("raw_store", contract.table),
-        sql.SQL(", ").join(map(sql.Identifier, [*COPIED_LINEAGE, *names])),
+        sql.SQL(", ").join(map(sql.Identifier, [*STORED_LINEAGE, *names])),
     )  # fmt: skip
     read = loaded = rows_seen = blocks_copied = 0
     rejected: list[tuple] = []
-    blocks = _prepared_blocks(contract, path, encoding, width, index)
+    blocks = _prepared_blocks(contract, path, encoding, width, index, file_id)
     # The file's line count (for the line-break test below) is taken while the blocks load.
     counter = ThreadPoolExecutor(1, thread_name_prefix="csv-lines")
     lines = counter.submit(_line_count, path)
@@ -654,9 +662,9 @@ def _load_blocks(cur, contract, path, encoding, width, index, slow_rows, file_id
         for n, good, data, pairs in _ahead(blocks):
             rows_seen += n
             if good:
-                if second is None and blocks_copied and file_id is not None:
+                if second is None and blocks_copied and second_writer:
                     second = _second_writer(cur.connection, contract, file_id, copy_sql, path)
-                    file_id = None  # asked once per file, whether it could connect or not
+                    second_writer = False  # asked once per file, whether it could connect or not
                 if second is None or not second.offer(data, good):
                     with cur.copy(copy_sql) as copy:
                         copy.write(data)

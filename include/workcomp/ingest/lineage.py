@@ -15,8 +15,9 @@ from psycopg import sql
 
 # What the raw.<feed> views show, in this order, before the delivered columns.
 LINEAGE_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at", "_file_id")
-# What the loader writes per row: only the line number. The file is the same for every row of
-# one COPY, so it comes from a column default reading a transaction-local setting.
+# What the row-by-row loader writes per row: only the line number; the file comes from a column
+# default reading a transaction-local setting. The columnar loader writes both (STORED_LINEAGE):
+# the file id as a constant in its CSV is cheaper for Postgres than the default for every row.
 COPIED_LINEAGE = ("_row_number",)
 STORED_LINEAGE = ("_file_id", "_row_number")
 FILE_SETTING = "workcomp.file_id"

@@ -386,8 +386,7 @@ def _load_file(cur, contract: Contract, file_id: int, path: Path, set_based: boo
         def slow_rows(rows):
             return _load_rows(cur, contract, rows, {})
 
-        result = load_columnar(cur, contract, path, slow_rows,
-                               file_id if second_writer else None)  # fmt: skip
+        result = load_columnar(cur, contract, path, slow_rows, file_id, second_writer)
         if result is not None:
             return result
     delivered = open_delivered(path, contract)
