@@ -105,3 +105,45 @@ def test_an_ingest_run_validates_only_the_batches_it_loaded(loaded, conn):
     assert nothing.success
     (quoted,) = run_suites(suite, loaded, batches=["health/dust_enterprises/o'brien"])
     assert quoted.success  # an agency's folder name is data, not SQL
+
+
+PEAK_OF_TWO_VALIDATIONS = """
+import json, resource, sys
+from workcomp.quality.suites import run_suites
+
+url, small, wide = sys.argv[1:]
+suite = ["raw.health__dust_enterprises"]
+run_suites(suite, url, batches=[small])  # imports, GX context and a batch's metrics, warmed up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+run_suites(suite, url, batches=[wide])
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"growth_mib": (after - before) / 1024}))
+"""
+
+
+def test_validating_a_batch_leaves_its_rows_in_the_warehouse(loaded, conn):
+    """A batch's rows are counted and matched in Postgres, not fetched: GX learns a query's
+    columns by running it unless the batch is a table, and a province's backfill of
+    contributions once brought 8.5 GiB into the validating process this way."""
+    import json
+    import subprocess
+    import sys
+
+    batches = conn.execute(
+        "select batch_id, min(file_id) from raw.files where raw_table = 'health__dust_enterprises'"
+        " group by 1 order by 1").fetchall()  # fmt: skip
+    (small, _), (wide, wide_file) = batches[-1], batches[0]
+    # 30,000 rows of 9 KB names: 270 MB to a client that fetched them (stored compressed).
+    conn.execute(
+        "insert into raw_store.health__dust_enterprises (_file_id, _row_number,"
+        " industry_category, enterprise_name, credit_code, region_code, worker_count,"
+        " report_date) select %s, 100000 + i, '煤矿', repeat('企', 3000) || i,"
+        " '911508020000000000', '150899', '10', '2020-10-09' from generate_series(1, 30000) i",
+        (wide_file,),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_TWO_VALIDATIONS, loaded, small, wide],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    growth = json.loads(out.strip().splitlines()[-1])["growth_mib"]
+    assert growth < 100, f"validating the wide batch grew the process by {growth:.0f} MiB"

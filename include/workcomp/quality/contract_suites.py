@@ -29,6 +29,10 @@ REGIONS_IN_USE = {"seed": "ref_regions", "column": "region_code"}
 # full validation (the comment and `true`, valid SQL as it stands); only the batches a run
 # delivered when an ingest run validates what it loaded (suites.run_suites(batches=...)).
 BATCH_SCOPE = "/* batches in scope */ true"
+# What a failing row query returns: where the row came from and the failing value. GX fetches
+# a row query's whole result into the validating process (it keeps 200 rows), so a month of
+# bad rows stays a few columns wide, not the whole row.
+ROW_AND_LINEAGE = "_batch_id, _source_file, _row_number"
 CHECK_DIGITS = {
     "uscc": ("util.uscc_is_valid", "GB 32100 check digit (统一社会信用代码校验位)"),
     "resident_id": ("util.ric_is_valid", "GB 11643 check digit (身份证号码校验位)"),
@@ -47,7 +51,8 @@ def critical_expectations(contract: Contract) -> list[dict]:
             function, label = CHECK_DIGITS[col.type]
             out.append({"unexpected_rows": {
                 "description": f"{col.name}: every value passes the {label}",
-                "query": f"select * from {{batch}} where not {function}({col.name})",
+                "query": f"select {ROW_AND_LINEAGE}, {col.name} from {{batch}}"
+                         f" where not {function}({col.name})",
             }})  # fmt: skip
         code_list = col.code_list or (REGIONS_IN_USE if col.type == "region_code" else None)
         if code_list:
@@ -61,7 +66,8 @@ def critical_expectations(contract: Contract) -> list[dict]:
                 bounds.append(f"{col.name}::numeric > {col.max}")
             out.append({"unexpected_rows": {
                 "description": f"{col.name} within {col.min} … {col.max} (取值范围)",
-                "query": f"select * from {{batch}} where {' or '.join(bounds)}",
+                "query": f"select {ROW_AND_LINEAGE}, {col.name} from {{batch}}"
+                         f" where {' or '.join(bounds)}",
             }})  # fmt: skip
     out.append({"unexpected_rows": {
         "description": "Row counts reconcile with the delivered files (行数核对): for every"
