@@ -66,32 +66,68 @@ create table if not exists raw.quarantine (
     primary key (batch_id, source_file, row_number)
 );
 
--- GB 32100-2015 check digit, mirroring stdnum.cn.uscc (tests compare the two).
+-- The check-digit functions are single expressions with no FROM, so the planner inlines them
+-- into the query that calls them: a raw suite checks a month of 1.8M rows in seconds, where
+-- a subquery over generate_series per row took half a minute. Not STRICT (a strict function
+-- is inlined only if its body is strict, and CASE is not), so a null is answered explicitly.
+
+-- GB 32100-2015 check digit (统一社会信用代码校验位), mirroring stdnum.cn.uscc (tests compare
+-- the two): 18 characters, the first 8 digits, the rest from the code's 31-character alphabet,
+-- weights 3^(i-1) mod 31 on the first 17, (31 - sum mod 31) mod 31 → the 18th's value.
 create or replace function util.uscc_is_valid(code text) returns boolean
-language sql immutable strict parallel safe as $$
-    select length(code) = 18
-       and substr(code, 1, 8) ~ '^[0-9]{8}$'
-       and coalesce(bool_and(strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, i, 1)) > 0), false)
-       and (31 - sum(
-               (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, i, 1)) - 1)
-               * (array[1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28])[i]
-           ) filter (where i <= 17) % 31) % 31
-           = max(strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, i, 1)) - 1)
-               filter (where i = 18)
-    from generate_series(1, 18) as i
+language sql immutable parallel safe as $$
+    select case
+        when code is null then null
+        when code !~ '^[0-9]{8}[0-9A-HJ-NP-RTUWXY]{10}$' then false
+        else (31 - (
+             (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 1, 1)) - 1) * 1
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 2, 1)) - 1) * 3
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 3, 1)) - 1) * 9
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 4, 1)) - 1) * 27
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 5, 1)) - 1) * 19
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 6, 1)) - 1) * 26
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 7, 1)) - 1) * 16
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 8, 1)) - 1) * 17
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 9, 1)) - 1) * 20
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 10, 1)) - 1) * 29
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 11, 1)) - 1) * 25
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 12, 1)) - 1) * 13
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 13, 1)) - 1) * 8
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 14, 1)) - 1) * 24
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 15, 1)) - 1) * 10
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 16, 1)) - 1) * 30
+           + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 17, 1)) - 1) * 28
+           ) % 31) % 31 = strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(code, 18, 1)) - 1
+    end
 $$;
 
 -- GB 11643-1999 resident ID check (居民身份证号码校验码): weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 -- on the first 17 digits, sum mod 11 → 1 0 X 9 8 7 6 5 4 3 2. Tested against python-stdnum.
 create or replace function util.ric_is_valid(code text) returns boolean
-language sql immutable strict parallel safe as $$
-    select case when code !~ '^[0-9]{17}[0-9X]$' then false else (
-        select substr('10X98765432', (sum(
-                   substr(code, i, 1)::integer
-                   * (array[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]
-               ) % 11)::integer + 1, 1) = substr(code, 18, 1)
-        from generate_series(1, 17) as i
-    ) end
+language sql immutable parallel safe as $$
+    select case
+        when code is null then null
+        when code !~ '^[0-9]{17}[0-9X]$' then false
+        else substr('10X98765432', (
+             (ascii(substr(code, 1, 1)) - 48) * 7
+           + (ascii(substr(code, 2, 1)) - 48) * 9
+           + (ascii(substr(code, 3, 1)) - 48) * 10
+           + (ascii(substr(code, 4, 1)) - 48) * 5
+           + (ascii(substr(code, 5, 1)) - 48) * 8
+           + (ascii(substr(code, 6, 1)) - 48) * 4
+           + (ascii(substr(code, 7, 1)) - 48) * 2
+           + (ascii(substr(code, 8, 1)) - 48) * 1
+           + (ascii(substr(code, 9, 1)) - 48) * 6
+           + (ascii(substr(code, 10, 1)) - 48) * 3
+           + (ascii(substr(code, 11, 1)) - 48) * 7
+           + (ascii(substr(code, 12, 1)) - 48) * 9
+           + (ascii(substr(code, 13, 1)) - 48) * 10
+           + (ascii(substr(code, 14, 1)) - 48) * 5
+           + (ascii(substr(code, 15, 1)) - 48) * 8
+           + (ascii(substr(code, 16, 1)) - 48) * 4
+           + (ascii(substr(code, 17, 1)) - 48) * 2
+           ) % 11 + 1, 1) = substr(code, 18, 1)
+    end
 $$;
 
 -- Secrets the warehouse keeps for itself; no role but the owner reads them.
